@@ -1,0 +1,100 @@
+/**
+ * A connection is a tiny interface, as in pyinfra's connectors: run a command,
+ * write a file, read a file. Everything a module does on a host goes through it.
+ */
+
+export interface BecomeOptions {
+  /** user to become, "root" by default */
+  user: string;
+  /** the sudo password, when sudo needs one (never logged) */
+  password?: string | undefined;
+}
+
+export interface RunOptions {
+  /** run through sudo as another user */
+  become?: BecomeOptions | undefined;
+  /** bytes written to the command's standard input */
+  stdin?: string | Buffer | undefined;
+  /** working directory on the host */
+  cwd?: string | undefined;
+  /** extra environment, passed as `env K=V` arguments */
+  env?: Record<string, string> | undefined;
+  /** values to mask when the command line is logged */
+  secrets?: readonly string[] | undefined;
+}
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface WriteFileOptions {
+  /** octal string like "0644"; default 0644 for new files */
+  mode?: string | undefined;
+  owner?: string | undefined;
+  group?: string | undefined;
+  become?: BecomeOptions | undefined;
+}
+
+export interface Connection {
+  /** inventory name of the host, for messages */
+  readonly hostName: string;
+  /**
+   * Run one command given as an argv array. Every element is quoted by
+   * `quoteArgv`; nothing is pasted into shell text. Never throws for a non-zero
+   * exit: the caller decides what an exit code means.
+   */
+  run(argv: readonly string[], options?: RunOptions): Promise<CommandResult>;
+  /**
+   * Write a file atomically: temp file beside the destination, owner and mode
+   * set on it, then renamed over the destination.
+   */
+  writeFile(path: string, content: Buffer | string, options?: WriteFileOptions): Promise<void>;
+  /** Read a whole file; undefined when it does not exist */
+  readFile(path: string, options?: { become?: BecomeOptions | undefined }): Promise<Buffer | undefined>;
+  close(): Promise<void>;
+}
+
+/** Thrown when a host cannot be reached or the connection breaks: the host is "unreachable" */
+export class UnreachableError extends Error {
+  constructor(
+    readonly hostName: string,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = "UnreachableError";
+  }
+}
+
+/** Thrown when sudo refuses: wrong or missing become password, or no sudo rights */
+export class BecomeError extends Error {
+  constructor(
+    readonly hostName: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "BecomeError";
+  }
+}
+
+/** Everything needed to open a connection, resolved from inventory vars */
+export interface ConnectionSpec {
+  /** inventory_hostname */
+  name: string;
+  /** "ssh" or "local" */
+  type: "ssh" | "local";
+  /** ansible_host, or the name */
+  address: string;
+  port?: number | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+  privateKeyFile?: string | undefined;
+  /** "strict" rejects unknown keys, "accept-new" records first-seen keys, "off" checks nothing */
+  hostKeyChecking: "strict" | "accept-new" | "off";
+  knownHostsFile?: string | undefined;
+  /** ~/.ssh/config by default; "" disables */
+  sshConfigFile?: string | undefined;
+  connectTimeoutMs?: number | undefined;
+}
