@@ -2,10 +2,25 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 120_000,
-    hookTimeout: 600_000,
-    // e2e files share one fleet of hosts: run files one after another
-    fileParallelism: false,
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          // Starts one fleet of real sshd hosts (needs root) and tears it down at the end.
+          globalSetup: ["test/e2e/global-setup.ts"],
+          // All e2e files share that fleet: run them one after another.
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 15 * 60_000,
+        },
+      },
+    ],
   },
 });

@@ -79,6 +79,18 @@ export class BecomeError extends Error {
   }
 }
 
+/** Thrown when writeFile/readFile fail on the host (permission denied, unknown owner, no such directory) */
+export class RemoteFileError extends Error {
+  constructor(
+    readonly hostName: string,
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${hostName}: ${message}`);
+    this.name = "RemoteFileError";
+  }
+}
+
 /** Everything needed to open a connection, resolved from inventory vars */
 export interface ConnectionSpec {
   /** inventory_hostname */

@@ -11,4 +11,10 @@ export interface Facts {
   hostname: string;
   /** user the connection logs in as */
   user_id: string;
+  /** `uname -r` */
+  kernel?: string;
+  /** path of python3 (or python), when installed */
+  python?: string | undefined;
+  /** /etc/init.d exists: with service_mgr "none", services run through their init scripts */
+  has_init_d?: boolean;
 }

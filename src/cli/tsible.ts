@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/** The `tsible` command. User mistakes print as one clear message (no stack trace) with ansible-playbook's exit codes. */
+import { Command, CommanderError } from "commander";
+import { ExitCode } from "../executor/index.js";
+import { isUserError } from "../errors.js";
+import { playCommand } from "./play-command.js";
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = new Command("tsible")
+    .description("provision hosts over SSH from Ansible-style playbooks and inventories")
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  program.addCommand(playCommand((code) => (exitCode = code)).exitOverride());
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0
+      return error.exitCode === 0 ? 0 : ExitCode.badOptions;
+    }
+    if (isUserError(error)) {
+      process.stderr.write(`ERROR! ${error.format()}\n`);
+      return ExitCode.parseError;
+    }
+    throw error;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`tsible: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = ExitCode.error;
+  },
+);

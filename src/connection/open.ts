@@ -1,0 +1,17 @@
+/** Open the right kind of connection for a host: ssh, or local for ansible_connection=local */
+import type { SecretMasker } from "../secrets.js";
+import { openLocalConnection } from "./local.js";
+import { openSshConnection } from "./ssh.js";
+import type { Connection, ConnectionSpec } from "./types.js";
+
+export interface OpenConnectionOptions {
+  /** receives each command line (verbose mode), secrets masked */
+  log?: (line: string) => void;
+  masker?: SecretMasker;
+}
+
+export async function openConnection(spec: ConnectionSpec, options: OpenConnectionOptions = {}): Promise<Connection> {
+  const logging = { log: options.log, masker: options.masker };
+  if (spec.type === "local") return openLocalConnection(spec.name, logging);
+  return openSshConnection(spec, logging);
+}

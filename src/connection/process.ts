@@ -1,0 +1,120 @@
+/**
+ * Drive one started command to its end, the same way for an ssh2 exec channel
+ * and a local child process: feed stdin, collect stdout/stderr as bytes, and
+ * when sudo is in front, answer its password prompt and strip everything sudo
+ * said before the command started.
+ */
+import type { Readable, Writable } from "node:stream";
+import type { SudoMarkers } from "./command-line.js";
+import { BecomeError, type BecomeOptions } from "./types.js";
+
+export interface StartedProcess {
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  /** the exit code, once all output has been read (a signal is reported as 128 + its number) */
+  exited: Promise<number>;
+}
+
+export interface RawResult {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+export interface BecomeContext {
+  become: BecomeOptions;
+  markers: SudoMarkers;
+  hostName: string;
+  /** the user the connection runs as, for messages */
+  loginUser: string;
+}
+
+function countOccurrences(haystack: Buffer, needle: string): number {
+  let count = 0;
+  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + needle.length)) count++;
+  return count;
+}
+
+function writeAndEnd(stdin: Writable, data: string | Buffer | undefined): void {
+  if (data !== undefined && data.length > 0) stdin.write(data);
+  stdin.end();
+}
+
+export async function driveProcess(
+  process: StartedProcess,
+  stdinData: string | Buffer | undefined,
+  become: BecomeContext | undefined,
+): Promise<RawResult> {
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  // a command that exits without reading its stdin must not fail the run
+  process.stdin.on("error", () => undefined);
+  process.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+
+  let started = become === undefined;
+  let beforeStart = Buffer.alloc(0);
+  let passwordsSent = 0;
+  let promptsSeen = 0;
+
+  if (started) writeAndEnd(process.stdin, stdinData);
+
+  process.stderr.on("data", (chunk: Buffer) => {
+    if (started || become === undefined) {
+      stderr.push(chunk);
+      return;
+    }
+    beforeStart = Buffer.concat([beforeStart, chunk]);
+    promptsSeen = countOccurrences(beforeStart, become.markers.prompt);
+    const startLine = `${become.markers.started}\n`;
+    const startAt = beforeStart.indexOf(startLine);
+    if (startAt !== -1) {
+      started = true;
+      stderr.push(beforeStart.subarray(startAt + startLine.length));
+      writeAndEnd(process.stdin, stdinData);
+      return;
+    }
+    if (promptsSeen > passwordsSent) {
+      if (passwordsSent === 0 && become.become.password !== undefined) {
+        passwordsSent++;
+        process.stdin.write(`${become.become.password}\n`);
+      } else {
+        // asked again: the password was wrong. EOF makes sudo give up without running anything
+        passwordsSent = promptsSeen;
+        process.stdin.end();
+      }
+    }
+  });
+
+  const exitCode = await process.exited;
+  if (!started && become !== undefined) throw becomeFailure(become, beforeStart, exitCode, promptsSeen);
+  return { exitCode, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
+}
+
+/** Explain why sudo did not run the command, in words a user can act on */
+export function becomeFailure(context: BecomeContext, sudoOutput: Buffer, exitCode: number, promptsSeen: number): BecomeError {
+  const said = sudoOutput.toString("utf8").split(context.markers.prompt).join("").trim();
+  const who = `${context.hostName}: sudo as ${context.loginUser} (become_user ${context.become.user})`;
+  if (promptsSeen > 1 || /incorrect password|Sorry, try again/i.test(said)) {
+    return new BecomeError(
+      context.hostName,
+      `${who}: incorrect sudo password; the command did not run. Fix ansible_become_password for this host.`,
+    );
+  }
+  if (/a password is required|no password was provided|a terminal is required/i.test(said)) {
+    return new BecomeError(
+      context.hostName,
+      `${who}: sudo needs a password; the command did not run. Set ansible_become_password (or give ${context.loginUser} NOPASSWD sudo).`,
+    );
+  }
+  if (/not in the sudoers|is not allowed to|may not run sudo/i.test(said)) {
+    return new BecomeError(
+      context.hostName,
+      `${who}: ${context.loginUser} may not use sudo to become ${context.become.user} (${said.split("\n")[0] ?? ""}); the command did not run.`,
+    );
+  }
+  if (exitCode === 127 || /sudo: (command )?not found/i.test(said)) {
+    return new BecomeError(context.hostName, `${who}: sudo is not installed on the host; the command did not run.`);
+  }
+  return new BecomeError(context.hostName, `${who}: sudo failed (exit ${exitCode}): ${said || "no message"}; the command did not run.`);
+}

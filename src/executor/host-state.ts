@@ -1,0 +1,65 @@
+/**
+ * Everything the run knows about one host: its connection (opened once, on
+ * first use), its facts (gathered once), what set_fact and register stored,
+ * which handlers it notified, and its counts for the recap.
+ */
+import type { Connection } from "../connection/types.js";
+import { factsToVars, gatherFacts } from "../facts/gather.js";
+import type { Facts } from "../facts/types.js";
+import type { Vars } from "../vars/precedence.js";
+import { emptyStats, type HostStats } from "./results.js";
+
+export class HostState {
+  failed = false;
+  unreachable = false;
+  /** set by `meta: end_host` / `end_play`, cleared at the next play */
+  endedPlay = false;
+  readonly stats: HostStats = emptyStats();
+  /** set_fact values and registered results: they outlive the play, like Ansible's */
+  readonly hostFacts: Vars = {};
+  /** gathered facts as variables (ansible_facts, ansible_os_family, ...) */
+  factVars: Vars = {};
+  readonly notified = new Set<string>();
+  #connection: Promise<Connection> | undefined;
+  #facts: Promise<Facts> | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly openConnection: () => Promise<Connection>,
+  ) {}
+
+  get active(): boolean {
+    return !this.failed && !this.unreachable && !this.endedPlay;
+  }
+
+  connection(): Promise<Connection> {
+    this.#connection ??= this.openConnection();
+    return this.#connection;
+  }
+
+  facts(): Promise<Facts> {
+    this.#facts ??= this.connection()
+      .then(gatherFacts)
+      .then((facts) => {
+        this.factVars = factsToVars(facts);
+        return facts;
+      });
+    return this.#facts;
+  }
+
+  clearFacts(): void {
+    this.#facts = undefined;
+    this.factVars = {};
+  }
+
+  async close(): Promise<void> {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    if (!connection) return;
+    try {
+      await (await connection).close();
+    } catch {
+      // a connection that never opened has nothing to close
+    }
+  }
+}

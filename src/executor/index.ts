@@ -1,0 +1,56 @@
+/** Loads the inventory and a playbook from files, then runs it: what `tsible play` and `smcrelease` call */
+import path from "node:path";
+import { loadInventory } from "../inventory/index.js";
+import { findModule, moduleNames } from "../modules/index.js";
+import { createIncludeLoader, loadPlaybook, type LoadOptions } from "../playbook/load.js";
+import type { SecretMasker } from "../secrets.js";
+import type { Vars } from "../vars/precedence.js";
+import type { ExecutorOptions } from "./options.js";
+import type { Reporter } from "./reporter.js";
+import { runPlaybook, type RunOutcome } from "./run-playbook.js";
+
+export interface PlayRequest {
+  playbook: string;
+  inventories: string[];
+  limit?: string | undefined;
+  tags?: string[];
+  skipTags?: string[];
+  extraVars?: Vars;
+  forks?: number;
+  check?: boolean;
+  diff?: boolean;
+  verbosity?: number;
+  rolesPath?: string[];
+  reporter: Reporter;
+  masker: SecretMasker;
+  connection?: ExecutorOptions["connection"];
+}
+
+export function playbookLoadOptions(rolesPath: string[] = []): LoadOptions {
+  return { rolesPath, lookupModule: findModule, moduleNames };
+}
+
+export async function runPlaybookFile(request: PlayRequest): Promise<RunOutcome> {
+  const loadOptions = playbookLoadOptions(request.rolesPath);
+  const playbook = await loadPlaybook(request.playbook, loadOptions);
+  const inventory = await loadInventory(request.inventories, { playbookDir: path.dirname(path.resolve(request.playbook)) });
+  return runPlaybook(playbook, {
+    inventory,
+    limit: request.limit,
+    tags: request.tags ?? [],
+    skipTags: request.skipTags ?? [],
+    extraVars: request.extraVars ?? {},
+    forks: request.forks ?? 5,
+    check: request.check ?? false,
+    diff: request.diff ?? false,
+    verbosity: request.verbosity ?? 0,
+    reporter: request.reporter,
+    masker: request.masker,
+    loadInclude: createIncludeLoader(playbook.dir, loadOptions),
+    connection: request.connection,
+  });
+}
+
+export type { RunOutcome } from "./run-playbook.js";
+export type { Reporter } from "./reporter.js";
+export { ExitCode } from "./results.js";

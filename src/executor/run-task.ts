@@ -1,0 +1,212 @@
+/**
+ * Runs one task on one host: loop, when, templated arguments, the module's
+ * plan, and (outside check mode) its changes; then changed_when, failed_when,
+ * until, register and notify. Never throws: every outcome is a TaskResult.
+ */
+import { ZodError } from "zod";
+import { BecomeError, UnreachableError, type BecomeOptions } from "../connection/types.js";
+import { formatLocation, isUserError } from "../errors.js";
+import { findModule } from "../modules/index.js";
+import { ModuleFailure, type ModuleContext, type Plan } from "../modules/types.js";
+import type { Task } from "../playbook/types.js";
+import { evaluateConditions } from "../vars/conditions.js";
+import type { Vars } from "../vars/precedence.js";
+import { renderDeep, renderText, type TemplateSource } from "../vars/template.js";
+import type { HostState } from "./host-state.js";
+import { registeredValue, type TaskResult } from "./results.js";
+
+/** `default(omit)` renders to this; arguments that hold it are left out */
+export const OMIT = "__tsible_omit_place_holder__";
+
+/** What the play gives a task runner */
+export interface TaskEnvironment {
+  check: boolean;
+  displayName: string;
+  varsFor(host: HostState): Vars;
+  become(host: HostState, vars: Vars): BecomeOptions | undefined;
+  findLocalFile(kind: "templates" | "files", name: string): Promise<string>;
+  log(host: HostState, line: string): void;
+  sleep(ms: number): Promise<void>;
+}
+
+export async function runTaskOnHost(task: Task, host: HostState, env: TaskEnvironment): Promise<TaskResult> {
+  const source: TemplateSource = { file: task.location.file, line: task.location.line, task: env.displayName, baseDir: task.baseDir };
+  try {
+    const vars = env.varsFor(host);
+    if (task.loop === undefined) {
+      if (!evaluateConditions(task.when, vars, source)) return skipped("Conditional result was False");
+      return await runWithRetries(task, host, env, vars, source);
+    }
+    const items = renderDeep(task.loop, vars, source);
+    if (!Array.isArray(items)) {
+      return failed(`${formatLocation(task.location)}: loop must be a list, got ${typeof items}`);
+    }
+    const results: TaskResult[] = [];
+    for (const [index, item] of items.entries()) {
+      const itemVars: Vars = {
+        ...vars,
+        [task.loopVar]: item,
+        ansible_loop: { index: index + 1, index0: index, first: index === 0, last: index === items.length - 1, length: items.length },
+      };
+      const result = evaluateConditions(task.when, itemVars, source)
+        ? await runWithRetries(task, host, env, itemVars, source)
+        : skipped("Conditional result was False");
+      results.push({ ...result, item });
+      if (result.status === "unreachable") break;
+    }
+    return combineLoopResults(results);
+  } catch (error) {
+    return errorResult(error);
+  }
+}
+
+async function runWithRetries(task: Task, host: HostState, env: TaskEnvironment, vars: Vars, source: TemplateSource): Promise<TaskResult> {
+  let result = await runOnce(task, host, env, vars, source);
+  if (!task.until) return result;
+  for (let attempt = 1; ; attempt++) {
+    const bound = task.register ? { ...vars, [task.register]: registeredValue(result) } : { ...vars, ...registeredValue(result) };
+    if (result.status === "unreachable" || evaluateConditions(task.until, bound, source)) return result;
+    if (attempt > task.retries) return { ...result, status: "failed", failed: true, msg: `still failing 'until' after ${task.retries} retries: ${result.msg ?? ""}`.trim() };
+    env.log(host, `retrying (${attempt}/${task.retries}) in ${task.delaySeconds}s`);
+    await env.sleep(task.delaySeconds * 1000);
+    result = await runOnce(task, host, env, vars, source);
+  }
+}
+
+async function runOnce(task: Task, host: HostState, env: TaskEnvironment, vars: Vars, source: TemplateSource): Promise<TaskResult> {
+  const module = findModule(task.module);
+  if (!module) return failed(`${formatLocation(task.location)}: unknown module '${task.module}'`);
+  const rendered = withoutOmitted(renderDeep(task.args, vars, source));
+  const parsed = module.args.safeParse(rendered);
+  if (!parsed.success) return failed(`${formatLocation(task.location)}: invalid arguments for ${module.name}: ${describeZodError(parsed.error)}`);
+
+  const check = task.checkMode ?? env.check;
+  const conn = await host.connection();
+  const ctx: ModuleContext = {
+    host: host.name,
+    conn,
+    facts: () => host.facts(),
+    become: env.become(host, vars),
+    check,
+    vars,
+    renderTemplate: (text, sourceName) => renderText(text, vars, { file: sourceName, task: env.displayName, baseDir: task.baseDir }),
+    evaluate: (condition) => evaluateConditions([condition], vars, source),
+    findLocalFile: (kind, name) => env.findLocalFile(kind, name),
+    log: (line) => env.log(host, line),
+  };
+
+  let result: TaskResult;
+  try {
+    const plan: Plan = await module.plan(ctx, parsed.data);
+    result = await carryOut(plan, check, host, env);
+  } catch (error) {
+    result = errorResult(error);
+    if (result.status === "unreachable") return result;
+  }
+  return applyTaskConditions(task, result, vars, source);
+}
+
+/** Reports the plan in check mode, applies it otherwise */
+async function carryOut(plan: Plan, check: boolean, host: HostState, env: TaskEnvironment): Promise<TaskResult> {
+  const data: Record<string, unknown> = { ...(plan.result ?? {}) };
+  const changes = plan.changes.map((change) => change.description);
+  const diff = plan.changes.flatMap((change) => (change.diff ? [change.diff] : []));
+  const msg = typeof data.msg === "string" ? data.msg : undefined;
+  if (check && plan.unpredictable !== undefined && plan.changes.length > 0) {
+    return { ...skipped(`skipped in check mode: ${plan.unpredictable}`), data };
+  }
+  if (!check) {
+    for (const [index, change] of plan.changes.entries()) {
+      env.log(host, `apply: ${change.description}`);
+      try {
+        Object.assign(data, (await change.apply()) ?? {});
+      } catch (error) {
+        const failure = errorResult(error);
+        // what was applied before the failure did change the host
+        return { ...failure, changed: index > 0, changes: changes.slice(0, index + 1), diff, data: { ...data, ...failure.data } };
+      }
+    }
+  }
+  const changed = plan.changes.length > 0;
+  return { status: changed ? "changed" : "ok", changed, failed: false, skipped: false, msg: typeof data.msg === "string" ? data.msg : msg, changes, diff, data };
+}
+
+/** failed_when and changed_when see the result under the register name, as in Ansible */
+function applyTaskConditions(task: Task, result: TaskResult, vars: Vars, source: TemplateSource): TaskResult {
+  if (result.skipped || (!task.failedWhen && !task.changedWhen)) return result;
+  const registered = registeredValue(result);
+  const bound = task.register ? { ...vars, [task.register]: registered } : { ...vars, ...registered };
+  let next = result;
+  if (task.changedWhen) {
+    const changed = evaluateConditions(task.changedWhen, bound, source);
+    next = { ...next, changed, status: next.failed ? "failed" : changed ? "changed" : "ok" };
+  }
+  if (task.failedWhen) {
+    const failedNow = evaluateConditions(task.failedWhen, bound, source);
+    next = {
+      ...next,
+      failed: failedNow,
+      status: failedNow ? "failed" : next.changed ? "changed" : "ok",
+      msg: failedNow ? (next.msg ?? "failed_when condition was true") : next.msg,
+    };
+  }
+  return next;
+}
+
+function combineLoopResults(items: TaskResult[]): TaskResult {
+  const failedItem = items.some((item) => item.failed);
+  const unreachable = items.some((item) => item.status === "unreachable");
+  const changed = items.some((item) => item.changed);
+  const allSkipped = items.length === 0 || items.every((item) => item.skipped);
+  const status = unreachable ? "unreachable" : failedItem ? "failed" : allSkipped ? "skipped" : changed ? "changed" : "ok";
+  return {
+    status,
+    changed,
+    failed: failedItem,
+    skipped: allSkipped,
+    msg: failedItem ? "One or more items failed" : allSkipped ? "All items skipped" : undefined,
+    changes: items.flatMap((item) => item.changes),
+    diff: items.flatMap((item) => item.diff),
+    items,
+    data: {},
+  };
+}
+
+function withoutOmitted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((item) => item !== OMIT).map(withoutOmitted);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== OMIT).map(([key, item]) => [key, withoutOmitted(item)]));
+  }
+  return value;
+}
+
+function describeZodError(error: ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.length > 0 ? `'${issue.path.join(".")}'` : "arguments";
+      return `${where}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+export function skipped(msg: string): TaskResult {
+  return { status: "skipped", changed: false, failed: false, skipped: true, msg, changes: [], diff: [], data: {} };
+}
+
+function failed(msg: string, data: Record<string, unknown> = {}): TaskResult {
+  return { status: "failed", changed: false, failed: true, skipped: false, msg, changes: [], diff: [], data };
+}
+
+/** Turns anything thrown while running a task into its result; bugs keep their stack for -v */
+export function errorResult(error: unknown): TaskResult {
+  if (error instanceof UnreachableError) {
+    const msg = error.hint ? `${error.message} (${error.hint})` : error.message;
+    return { ...failed(msg), status: "unreachable", failed: false };
+  }
+  if (error instanceof ModuleFailure) return failed(error.message, error.result);
+  if (error instanceof BecomeError) return failed(error.message);
+  if (isUserError(error)) return failed(error.format());
+  if (error instanceof ZodError) return failed(describeZodError(error));
+  const bug = error instanceof Error ? error : new Error(String(error));
+  return failed(`internal error in tsible: ${bug.message}`, { exception: bug.stack });
+}

@@ -1,0 +1,239 @@
+/**
+ * file: make a path be a file, directory, symlink or nothing, with the wanted
+ * owner, group and mode (optionally for everything below a directory).
+ * Hard links and symbolic modes (u+rw) are not supported.
+ */
+import { dirname } from "node:path";
+import { z } from "zod";
+import { ansibleBool } from "./system-args.js";
+import { shellScript } from "../connection/quote.js";
+import type { Change, ModuleContext } from "./types.js";
+import { defineModule, ModuleFailure } from "./types.js";
+import type { FileAttributes, RemotePath } from "./remote-file.js";
+import { asModuleFailure, assertAttributesKnown, fileAttributeArgs, planAttributeChanges, probePath, runChecked, runOptions } from "./remote-file.js";
+
+const timeArg = z.enum(["now", "preserve"]).optional();
+
+const fileArgs = z.preprocess(
+  renamePathAliases,
+  z
+    .object({
+      path: z.string().min(1),
+      state: z.enum(["file", "directory", "absent", "touch", "link"]).optional(),
+      src: z.string().min(1).optional(),
+      ...fileAttributeArgs,
+      recurse: ansibleBool.default(false),
+      force: ansibleBool.default(false),
+      access_time: timeArg,
+      modification_time: timeArg,
+    })
+    .strict()
+    .refine((args) => args.state !== "link" || args.src !== undefined, { message: "state=link needs src (what the link points to)" })
+    .refine((args) => !args.recurse || args.state === undefined || args.state === "directory", {
+      message: "recurse works with state=directory only",
+    }),
+);
+
+/** `dest:` and `name:` are Ansible's other names for `path:` */
+function renamePathAliases(raw: unknown): unknown {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
+  const { dest, name, ...rest } = raw as Record<string, unknown>;
+  const path = rest.path ?? dest ?? name;
+  return path === undefined ? rest : { ...rest, path };
+}
+
+type FileArgs = z.output<typeof fileArgs>;
+type State = NonNullable<FileArgs["state"]>;
+
+export const fileModule = defineModule({
+  name: "file",
+  args: fileArgs,
+  async plan(ctx, args) {
+    const follow = args.state !== "link" && args.state !== "absent";
+    const probe = await probePath(ctx, args.path, { follow, attributes: args });
+    assertAttributesKnown(probe, args);
+    const state: State = args.state ?? (args.recurse ? "directory" : currentState(probe));
+    const changes = await planState(ctx, probe, state, args);
+    return { changes, result: { path: probe.path, state, ...predictedAttributes(probe, args, state) } };
+  },
+});
+
+function currentState(probe: RemotePath): State {
+  if (!probe.exists) return "file";
+  if (probe.kind === "directory") return "directory";
+  if (probe.kind === "link") return "link";
+  return "file";
+}
+
+function predictedAttributes(probe: RemotePath, args: FileArgs, state: State): Record<string, unknown> {
+  if (state === "absent") return {};
+  const mode = state === "link" ? undefined : (args.mode ?? probe.mode);
+  return {
+    ...(mode !== undefined ? { mode } : {}),
+    owner: args.owner ?? probe.owner ?? probe.runAs,
+    ...(args.group ?? probe.group ? { group: args.group ?? probe.group } : {}),
+  };
+}
+
+async function planState(ctx: ModuleContext, probe: RemotePath, state: State, args: FileArgs): Promise<Change[]> {
+  switch (state) {
+    case "absent":
+      return planAbsent(ctx, probe);
+    case "file":
+      if (!probe.exists) throw new ModuleFailure(`file (${args.path}) is absent, cannot continue`, { path: args.path, state: "absent" });
+      if (probe.kind !== "file") throw new ModuleFailure(`file (${args.path}) is a ${probe.kind}, cannot continue`, { path: args.path });
+      return planAttributeChanges(ctx, probe, args);
+    case "directory":
+      return planDirectory(ctx, probe, args);
+    case "touch":
+      return planTouch(ctx, probe, args);
+    case "link":
+      return planLink(ctx, probe, args, args.src ?? "");
+  }
+}
+
+function planAbsent(ctx: ModuleContext, probe: RemotePath): Change[] {
+  if (!probe.exists) return [];
+  const path = probe.path;
+  return [
+    {
+      description: probe.kind === "directory" ? `remove directory ${path} and everything in it` : `remove ${path}`,
+      apply: async () => {
+        await runChecked(ctx, ["rm", "-rf", "--", path], `removing ${path}`);
+      },
+    },
+  ];
+}
+
+/*
+ * Create a directory and its missing parents; like Ansible, each directory
+ * created gets the wanted owner, group and mode. $1 path, $2 owner, $3 group, $4 mode.
+ */
+const MKDIR_SCRIPT = `
+owner=$2 group=$3 mode=$4
+mk() {
+  [ -d "$1" ] && return 0
+  mk "$(dirname -- "$1")" || return 1
+  mkdir -- "$1" || return 1
+  if [ -n "$owner" ]; then chown -- "$owner" "$1" || return 1; fi
+  if [ -n "$group" ]; then chgrp -- "$group" "$1" || return 1; fi
+  if [ -n "$mode" ]; then chmod -- "$mode" "$1" || return 1; fi
+}
+mk "$1"
+`;
+
+async function planDirectory(ctx: ModuleContext, probe: RemotePath, args: FileArgs): Promise<Change[]> {
+  const path = probe.path;
+  if (!probe.exists) {
+    const parts = describeAttributes(args);
+    return [
+      {
+        description: `create directory ${path}${parts.length > 0 ? ` (${parts.join(", ")})` : ""}`,
+        apply: async () => {
+          await runChecked(ctx, shellScript(MKDIR_SCRIPT, [path, args.owner ?? "", args.group ?? "", args.mode ?? ""]), `creating ${path}`);
+        },
+      },
+    ];
+  }
+  if (probe.kind !== "directory") throw new ModuleFailure(`${path} already exists as a ${probe.kind}`, { path });
+  const changes = planAttributeChanges(ctx, probe, args);
+  if (args.recurse && (await somethingBelowDiffers(ctx, path, args))) changes.push(recursiveChange(ctx, path, args));
+  return changes;
+}
+
+function describeAttributes(attributes: FileAttributes): string[] {
+  return (["owner", "group", "mode"] as const).filter((key) => attributes[key] !== undefined).map((key) => `${key} ${attributes[key]}`);
+}
+
+/** One `find` that stops at the first entry below `path` whose owner, group or mode differs */
+async function somethingBelowDiffers(ctx: ModuleContext, path: string, wanted: FileAttributes): Promise<boolean> {
+  const tests: string[][] = [];
+  if (wanted.owner !== undefined) tests.push(["!", "-user", wanted.owner]);
+  if (wanted.group !== undefined) tests.push(["!", "-group", wanted.group]);
+  // links have no mode of their own (chmod -R skips them)
+  if (wanted.mode !== undefined) tests.push(["(", "!", "-type", "l", "!", "-perm", wanted.mode, ")"]);
+  if (tests.length === 0) return false;
+  const expression = tests.flatMap((test, index) => (index === 0 ? test : ["-o", ...test]));
+  const stdout = await runChecked(ctx, ["find", path, "-mindepth", "1", "(", ...expression, ")", "-print", "-quit"], `inspecting ${path}`);
+  return stdout.length > 0;
+}
+
+function recursiveChange(ctx: ModuleContext, path: string, wanted: FileAttributes): Change {
+  return {
+    description: `set ${describeAttributes(wanted).join(", ")} on everything under ${path}`,
+    apply: async () => {
+      // chown -R and chmod -R do not follow symlinks; chown changes the links themselves, as find -user sees them
+      if (wanted.owner !== undefined) await runChecked(ctx, ["chown", "-R", "--", wanted.owner, path], `chown -R ${path}`);
+      if (wanted.group !== undefined) await runChecked(ctx, ["chgrp", "-R", "--", wanted.group, path], `chgrp -R ${path}`);
+      if (wanted.mode !== undefined) await runChecked(ctx, ["chmod", "-R", "--", wanted.mode, path], `chmod -R ${path}`);
+    },
+  };
+}
+
+function planTouch(ctx: ModuleContext, probe: RemotePath, args: FileArgs): Change[] {
+  const path = probe.path;
+  if (!probe.exists) {
+    if (!probe.parentIsDirectory) throw new ModuleFailure(`Error, could not touch target: directory ${dirname(path)} does not exist`, { path });
+    const parts = describeAttributes(args);
+    return [
+      {
+        description: `create empty file ${path}${parts.length > 0 ? ` (${parts.join(", ")})` : ""}`,
+        apply: async () => {
+          await asModuleFailure(ctx.conn.writeFile(path, "", { mode: args.mode, owner: args.owner, group: args.group, become: ctx.become }));
+        },
+      },
+    ];
+  }
+  const changes = planAttributeChanges(ctx, probe, args);
+  // like Ansible, touching an existing path updates its times (and so is a change) unless both are preserved
+  const flags = [...(args.access_time !== "preserve" ? ["-a"] : []), ...(args.modification_time !== "preserve" ? ["-m"] : [])];
+  if (flags.length > 0) {
+    changes.push({
+      description: `update the ${flags.length === 2 ? "access and modification times" : flags[0] === "-a" ? "access time" : "modification time"} of ${path}`,
+      apply: async () => {
+        await runChecked(ctx, ["touch", "-c", ...flags, "--", path], `touching ${path}`);
+      },
+    });
+  }
+  return changes;
+}
+
+/*
+ * Point a symlink at a target, atomically: a new link beside it renamed over
+ * the old path. $1 target, $2 path, $3 owner, $4 group.
+ */
+const LINK_SCRIPT = `
+t="$2.tsible-link.$$"
+ln -s -- "$1" "$t" || exit 1
+mv -Tf -- "$t" "$2" || { rm -f -- "$t"; exit 1; }
+if [ -n "$3" ]; then chown -h -- "$3" "$2" || exit 1; fi
+if [ -n "$4" ]; then chgrp -h -- "$4" "$2" || exit 1; fi
+`;
+
+async function planLink(ctx: ModuleContext, probe: RemotePath, args: FileArgs, target: string): Promise<Change[]> {
+  const path = probe.path;
+  if (probe.kind === "link" && probe.linkTarget === target) return planAttributeChanges(ctx, probe, { owner: args.owner, group: args.group });
+  if (probe.kind === "directory") throw new ModuleFailure(`refusing to replace directory ${path} with a symlink`, { path });
+  if (probe.exists && probe.kind !== "link" && !args.force) {
+    throw new ModuleFailure(`refusing to convert from ${probe.kind} to symlink for ${path}`, { path, hint: "set force: true to replace it" });
+  }
+  if (!probe.exists && !probe.parentIsDirectory) throw new ModuleFailure(`directory ${dirname(path)} does not exist, cannot create link ${path}`);
+  if (!args.force) {
+    // a relative target is relative to the link's directory
+    const resolved = target.startsWith("/") ? target : `${dirname(path)}/${target}`;
+    const exists = await ctx.conn.run(["test", "-e", resolved], runOptions(ctx));
+    if (exists.exitCode !== 0) {
+      throw new ModuleFailure(`src file does not exist, use "force=yes" if you really want to create the link: ${resolved}`, { path, src: target });
+    }
+  }
+  const was = probe.kind === "link" ? ` (was -> ${probe.linkTarget})` : probe.exists ? ` (replacing a ${probe.kind})` : "";
+  const parts = describeAttributes({ owner: args.owner, group: args.group });
+  return [
+    {
+      description: `link ${path} -> ${target}${was}${parts.length > 0 ? `, ${parts.join(", ")}` : ""}`,
+      apply: async () => {
+        await runChecked(ctx, shellScript(LINK_SCRIPT, [target, path, args.owner ?? "", args.group ?? ""]), `linking ${path}`);
+      },
+    },
+  ];
+}

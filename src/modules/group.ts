@@ -1,0 +1,77 @@
+/**
+ * The `group` module: a local group present (with a gid) or absent, probed
+ * with `getent group`, changed with groupadd / groupmod / groupdel.
+ */
+import { z } from "zod";
+import type { CommandResult } from "../connection/types.js";
+import { ansibleBool, nonNegativeInt, systemName } from "./system-args.js";
+import { defineModule, ModuleFailure, type Change } from "./types.js";
+
+export const groupArgs = z.strictObject({
+  name: systemName,
+  gid: nonNegativeInt.optional(),
+  state: z.enum(["present", "absent"]).default("present"),
+  system: ansibleBool.default(false),
+});
+
+export type GroupArgs = z.output<typeof groupArgs>;
+
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+/** Parse one `getent group` line: "name:x:gid:member1,member2" */
+export function parseGroupLine(line: string): GroupEntry | undefined {
+  const fields = line.trim().split(":");
+  if (fields.length < 4 || !fields[0] || !/^\d+$/.test(fields[2] ?? "")) return undefined;
+  return { name: fields[0], gid: Number(fields[2]), members: (fields[3] ?? "").split(",").filter((member) => member !== "") };
+}
+
+export function groupaddArgv(args: GroupArgs): string[] {
+  return ["groupadd", ...(args.gid !== undefined ? ["-g", String(args.gid)] : []), ...(args.system ? ["-r"] : []), args.name];
+}
+
+/** Fail with the tool's own words (groupadd: GID '1600' already exists, ...) */
+export function commandFailed(argv: readonly string[], result: CommandResult): ModuleFailure {
+  const output = result.stderr.trim() || result.stdout.trim();
+  return new ModuleFailure(`'${argv.join(" ")}' failed with exit code ${result.exitCode}${output ? `: ${output}` : ""}`, {
+    rc: result.exitCode,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    cmd: argv,
+  });
+}
+
+export const groupModule = defineModule({
+  name: "group",
+  args: groupArgs,
+  async plan(ctx, args) {
+    const run = async (argv: string[]): Promise<Record<string, unknown>> => {
+      const result = await ctx.conn.run(argv, { become: ctx.become });
+      if (result.exitCode !== 0) throw commandFailed(argv, result);
+      return { rc: result.exitCode };
+    };
+    // getent exits 2 for "no such group": that is an answer, not a failure
+    const probe = await ctx.conn.run(["getent", "group", args.name], { become: ctx.become });
+    if (probe.exitCode !== 0 && probe.exitCode !== 2) throw commandFailed(["getent", "group", args.name], probe);
+    const existing = probe.exitCode === 0 ? parseGroupLine(probe.stdout.split("\n")[0] ?? "") : undefined;
+
+    const changes: Change[] = [];
+    if (args.state === "absent") {
+      if (existing) changes.push({ description: `remove group ${args.name}`, apply: () => run(["groupdel", args.name]) });
+      return { changes, result: { name: args.name, state: "absent" } };
+    }
+    if (!existing) {
+      const detail = args.gid !== undefined ? ` (gid ${args.gid})` : args.system ? " (system group)" : "";
+      changes.push({ description: `create group ${args.name}${detail}`, apply: () => run(groupaddArgv(args)) });
+    } else if (args.gid !== undefined && existing.gid !== args.gid) {
+      changes.push({
+        description: `change gid of group ${args.name} ${existing.gid} -> ${args.gid}`,
+        apply: () => run(["groupmod", "-g", String(args.gid), args.name]),
+      });
+    }
+    return { changes, result: { name: args.name, state: "present", gid: args.gid ?? existing?.gid } };
+  },
+});

@@ -1,0 +1,39 @@
+/**
+ * template: render a local template with the task's variables and make dest
+ * hold the result. An unchanged file costs one round trip (stat + sha256).
+ */
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { ansibleBool } from "./system-args.js";
+import { defineModule } from "./types.js";
+import { fileAttributeArgs, planFileWrite, probeDestination, writtenFileResult } from "./remote-file.js";
+
+const templateArgs = z
+  .object({
+    src: z.string().min(1),
+    dest: z.string().min(1),
+    ...fileAttributeArgs,
+    backup: ansibleBool.default(false),
+    force: ansibleBool.default(true),
+    validate: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const templateModule = defineModule({
+  name: "template",
+  args: templateArgs,
+  async plan(ctx, args) {
+    const srcPath = await ctx.findLocalFile("templates", args.src);
+    const rendered = Buffer.from(ctx.renderTemplate(await readFile(srcPath, "utf8"), srcPath), "utf8");
+    const probe = await probeDestination(ctx, args.dest, args.src, args);
+    const changes = await planFileWrite(ctx, probe, {
+      dest: args.dest,
+      content: rendered,
+      attributes: args,
+      backup: args.backup,
+      validate: args.validate,
+      force: args.force,
+    });
+    return { changes, result: { src: srcPath, ...writtenFileResult(probe, args, rendered) } };
+  },
+});

@@ -1,0 +1,4 @@
+/** The cheap test that decides whether a string needs the template engine at all. */
+export function containsTemplateText(text: string): boolean {
+  return text.includes("{{");
+}

@@ -1,0 +1,58 @@
+/**
+ * Starts ONE fleet of real sshd hosts for all e2e files and tears it down afterwards, also when
+ * tests fail or vitest is interrupted. Fleet id: TSIBLE_FLEET_ID (default 0).
+ */
+import { spawnSync } from "node:child_process";
+import type { TestProject } from "vitest/node";
+import { fleetScript, startFleet } from "../fleet/fleet.js";
+import "../fleet/provided-context.js";
+
+const hostCount = 3;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (process.getuid?.() !== 0) {
+    throw new Error("e2e tests need root: they build network namespaces with real sshd hosts (run as root, or run only test/unit)");
+  }
+  const id = Number(process.env.TSIBLE_FLEET_ID ?? "0");
+  let stopped = false;
+
+  // Signal and exit handlers must be synchronous: nothing async runs after them.
+  const stopNow = (): void => {
+    if (stopped) return;
+    stopped = true;
+    spawnSync(fleetScript, ["down"], { env: { ...process.env, TSIBLE_FLEET_ID: String(id) }, stdio: "inherit" });
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stopNow();
+    process.off("exit", stopNow);
+    // Let the signal do what it would have done without us (vitest's own handling, or exit).
+    process.kill(process.pid, signal);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  process.once("exit", stopNow);
+  const removeHandlers = (): void => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("exit", stopNow);
+  };
+
+  let fleet;
+  try {
+    fleet = await startFleet({ count: hostCount, id });
+  } catch (error) {
+    removeHandlers();
+    stopNow();
+    throw error;
+  }
+  project.provide("fleetHostsJson", fleet.hostsJsonPath);
+  // For child processes the tests start (e.g. the tsible CLI against the fleet inventory).
+  process.env.TSIBLE_FLEET_HOSTS_JSON = fleet.hostsJsonPath;
+
+  return async () => {
+    removeHandlers();
+    if (stopped) return;
+    stopped = true;
+    await fleet.stop();
+  };
+}

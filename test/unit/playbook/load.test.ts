@@ -1,0 +1,115 @@
+import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { UserError } from "../../../src/errors.js";
+import { playbookLoadOptions } from "../../../src/executor/index.js";
+import { loadPlaybook } from "../../../src/playbook/load.js";
+import type { Task } from "../../../src/playbook/types.js";
+
+async function project(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "tsible-load-"));
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+async function loadError(files: Record<string, string>): Promise<UserError> {
+  const dir = await project(files);
+  try {
+    await loadPlaybook(path.join(dir, "site.yml"), playbookLoadOptions());
+  } catch (error) {
+    if (error instanceof UserError) return error;
+    throw error;
+  }
+  throw new Error("expected a UserError");
+}
+
+describe("loading a playbook", () => {
+  it("reads the engine fixture: roles, handlers, blocks, includes, inherited keywords", async () => {
+    const playbook = await loadPlaybook("test/fixtures/engine/site.yml", playbookLoadOptions());
+    const [play] = playbook.plays;
+    expect(play?.hosts).toBe("fleet");
+    expect(play?.become).toBe(true);
+    expect(play?.roles.map((role) => role.name)).toEqual(["broker"]);
+    const roleTask = play?.roles[0]?.tasks[1] as Task;
+    expect(roleTask.module).toBe("template");
+    expect(roleTask.tags).toEqual(["broker"]);
+    expect(roleTask.notify).toEqual(["restart mosquitto"]);
+    expect(roleTask.location.line).toBe(9);
+    expect(play?.roles[0]?.handlers[0]?.name).toBe("restart mosquitto");
+    expect(play?.roles[0]?.defaults).toEqual({ demo_port: 1883, demo_log_type: "error" });
+    const kinds = play?.tasks.map((item) => item.kind);
+    expect(kinds).toContain("block");
+    expect(kinds).toContain("include");
+    const group = play?.tasks.find((item) => item.kind === "task" && item.module === "group") as Task;
+    expect(group.args).toEqual({ name: "demo", state: "present" });
+    const shell = play?.tasks.find((item) => item.kind === "task" && item.module === "shell") as Task;
+    expect(shell.args).toEqual({ cmd: "uname -r > {{ demo_dir }}/kernel.txt", creates: "{{ demo_dir }}/kernel.txt" });
+  });
+
+  it("names file and line of an unknown module, with a suggestion", async () => {
+    const error = await loadError({ "site.yml": "- hosts: all\n  tasks:\n    - name: typo\n      templte:\n        src: a\n" });
+    expect(error.message).toBe("unknown module 'templte'");
+    expect(error.location?.line).toBe(3);
+    expect(error.location?.file).toMatch(/site\.yml$/);
+    expect(error.hint).toContain("'template'");
+  });
+
+  it("reports malformed YAML with its line", async () => {
+    const error = await loadError({ "site.yml": "- hosts: all\n  tasks:\n    - name: x\n      copy: {dest: /x\n" });
+    expect(error.message).toMatch(/^invalid YAML/);
+    expect(error.location?.line).toBeGreaterThanOrEqual(4);
+  });
+
+  it("refuses a task with two modules and a play without hosts", async () => {
+    const two = await loadError({ "site.yml": "- hosts: all\n  tasks:\n    - copy: {dest: /x}\n      file: {path: /y}\n" });
+    expect(two.message).toContain("several module keys");
+    const noHosts = await loadError({ "site.yml": "- name: nothing\n  tasks: []\n" });
+    expect(noHosts.message).toBe("play has no 'hosts:'");
+  });
+
+  it("refuses keywords tsible does not implement instead of ignoring them", async () => {
+    const error = await loadError({ "site.yml": "- hosts: all\n  tasks:\n    - debug: {msg: x}\n      delegate_to: localhost\n" });
+    expect(error.message).toBe("'delegate_to' is not supported by tsible");
+  });
+
+  it("copies block keywords down to the tasks inside", async () => {
+    const dir = await project({
+      "site.yml": [
+        "- hosts: all",
+        "  tasks:",
+        "    - block:",
+        "        - debug: {msg: inner}",
+        "          when: b",
+        "      when: a",
+        "      become: true",
+        "      tags: [t1]",
+        "      vars: {x: 1}",
+      ].join("\n"),
+    });
+    const playbook = await loadPlaybook(path.join(dir, "site.yml"), playbookLoadOptions());
+    const block = playbook.plays[0]?.tasks[0];
+    expect(block?.kind).toBe("block");
+    const inner = block?.kind === "block" ? (block.block[0] as Task) : undefined;
+    expect(inner?.when).toEqual(["a", "b"]);
+    expect(inner?.become).toBe(true);
+    expect(inner?.tags).toEqual(["t1"]);
+    expect(inner?.vars).toEqual({ x: 1 });
+  });
+
+  it("resolves import_tasks while loading and reports a missing role", async () => {
+    const dir = await project({
+      "site.yml": "- hosts: all\n  tasks:\n    - import_tasks: more.yml\n      tags: imported\n",
+      "more.yml": "- debug: msg=one\n- debug: msg=two\n",
+    });
+    const playbook = await loadPlaybook(path.join(dir, "site.yml"), playbookLoadOptions());
+    const tasks = playbook.plays[0]?.tasks as Task[];
+    expect(tasks.map((task) => task.args)).toEqual([{ msg: "one" }, { msg: "two" }]);
+    expect(tasks.every((task) => task.tags.includes("imported"))).toBe(true);
+    const missing = await loadError({ "site.yml": "- hosts: all\n  roles: [nope]\n" });
+    expect(missing.message).toBe("role 'nope' not found");
+  });
+});
