@@ -53,12 +53,12 @@ export class CommandConnection implements Connection {
   async exec(argv: readonly string[], options: RunOptions = {}): Promise<RawResult> {
     const command = commandArgv(argv, options, this.#markers);
     this.#log(command, options);
-    const process = await this.#transport.start(command);
+    const child = await this.#transport.start(command);
     const become =
       options.become === undefined
         ? undefined
         : { become: options.become, markers: this.#markers, hostName: this.hostName, loginUser: this.#transport.loginUser };
-    return driveProcess(process, options.stdin, become);
+    return driveProcess(child, options.stdin, become);
   }
 
   async writeFile(path: string, content: Buffer | string, options: WriteFileOptions = {}): Promise<void> {

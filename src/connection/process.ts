@@ -42,24 +42,24 @@ function writeAndEnd(stdin: Writable, data: string | Buffer | undefined): void {
 }
 
 export async function driveProcess(
-  process: StartedProcess,
+  child: StartedProcess,
   stdinData: string | Buffer | undefined,
   become: BecomeContext | undefined,
 ): Promise<RawResult> {
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   // a command that exits without reading its stdin must not fail the run
-  process.stdin.on("error", () => undefined);
-  process.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stdin.on("error", () => undefined);
+  child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
 
   let started = become === undefined;
   let beforeStart = Buffer.alloc(0);
   let passwordsSent = 0;
   let promptsSeen = 0;
 
-  if (started) writeAndEnd(process.stdin, stdinData);
+  if (started) writeAndEnd(child.stdin, stdinData);
 
-  process.stderr.on("data", (chunk: Buffer) => {
+  child.stderr.on("data", (chunk: Buffer) => {
     if (started || become === undefined) {
       stderr.push(chunk);
       return;
@@ -71,22 +71,22 @@ export async function driveProcess(
     if (startAt !== -1) {
       started = true;
       stderr.push(beforeStart.subarray(startAt + startLine.length));
-      writeAndEnd(process.stdin, stdinData);
+      writeAndEnd(child.stdin, stdinData);
       return;
     }
     if (promptsSeen > passwordsSent) {
       if (passwordsSent === 0 && become.become.password !== undefined) {
         passwordsSent++;
-        process.stdin.write(`${become.become.password}\n`);
+        child.stdin.write(`${become.become.password}\n`);
       } else {
         // asked again: the password was wrong. EOF makes sudo give up without running anything
         passwordsSent = promptsSeen;
-        process.stdin.end();
+        child.stdin.end();
       }
     }
   });
 
-  const exitCode = await process.exited;
+  const exitCode = await child.exited;
   if (!started && become !== undefined) throw becomeFailure(become, beforeStart, exitCode, promptsSeen);
   return { exitCode, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
 }

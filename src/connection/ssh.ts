@@ -19,6 +19,12 @@ const KEEPALIVE_INTERVAL_MS = 15_000;
 /** tries to open a channel that sshd refused for lack of a free session (about 2 s in all) */
 const OPEN_ATTEMPTS = 14;
 
+interface OpenedChannel {
+  channel: ClientChannel;
+  /** the exit status once the command has ended (a signal is 128 + its number) */
+  exitCode: () => number | undefined;
+}
+
 /** A counting semaphore: channels beyond MAX_CHANNELS wait their turn */
 class ChannelSlots {
   #free: number;
@@ -66,22 +72,19 @@ class SshTransport implements Transport {
   async start(argv: readonly string[]): Promise<StartedProcess> {
     if (this.#lost) throw this.#lost;
     await this.#slots.acquire();
-    let channel: ClientChannel;
+    let opened: OpenedChannel;
     try {
-      channel = await this.#openChannel(quoteArgv(argv));
+      opened = await this.#openChannel(quoteArgv(argv));
     } catch (error) {
       this.#slots.release();
       throw this.#lost ?? new UnreachableError(this.hostName, `${this.label}: cannot start a command: ${(error as Error).message}`);
     }
+    const { channel, exitCode } = opened;
     const exited = new Promise<number>((resolve, reject) => {
-      let exitCode: number | undefined;
-      channel.on("exit", (code: number | null, signal?: string) => {
-        const signals: Record<string, number | undefined> = constants.signals;
-        exitCode = code ?? 128 + (signals[signal ?? ""] ?? 0);
-      });
       channel.on("close", () => {
         this.#slots.release();
-        if (exitCode !== undefined) resolve(exitCode);
+        const code = exitCode();
+        if (code !== undefined) resolve(code);
         else reject(this.#lost ?? new UnreachableError(this.hostName, `${this.label}: the command's channel closed without an exit status`));
       });
     });
@@ -93,11 +96,24 @@ class SshTransport implements Transport {
    * reaped the session's process), so an open right after a close can be
    * refused: wait a little and try again.
    */
-  async #openChannel(command: string): Promise<ClientChannel> {
+  async #openChannel(command: string): Promise<OpenedChannel> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await new Promise<ClientChannel>((resolve, reject) => {
-          this.client.exec(command, (error, stream) => (error ? reject(error) : resolve(stream)));
+        return await new Promise<OpenedChannel>((resolve, reject) => {
+          this.client.exec(command, (error, channel) => {
+            if (error) {
+              reject(error);
+              return;
+            }
+            // listen now: a quick command's exit status can arrive in the same read as the
+            // channel's confirmation, before an awaiting caller would get to attach a listener
+            let code: number | undefined;
+            channel.on("exit", (status: number | null, signal?: string) => {
+              const signals: Record<string, number | undefined> = constants.signals;
+              code = status ?? 128 + (signals[signal ?? ""] ?? 0);
+            });
+            resolve({ channel, exitCode: () => code });
+          });
         });
       } catch (error) {
         if (this.#lost || attempt >= OPEN_ATTEMPTS || !/open failed/i.test((error as Error).message)) throw error;
@@ -184,19 +200,21 @@ export async function openSshConnection(spec: ConnectionSpec, logging: CommandLo
     algorithms: { serverHostKey: check.algorithms },
   };
 
+  // the transport listens for errors from the start, so none goes unhandled between handshake and use
+  const transport = new SshTransport(spec.name, label, target.user, client);
   await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error): void => {
-      client.removeListener("ready", onReady);
+    let settled = false;
+    client.once("ready", () => {
+      settled = true;
+      resolve();
+    });
+    client.once("error", (error: Error) => {
+      if (settled) return;
+      settled = true;
       client.end();
       reject(unreachable(spec, target, auth, check, error));
-    };
-    const onReady = (): void => {
-      client.removeListener("error", onError);
-      resolve();
-    };
-    client.once("ready", onReady);
-    client.once("error", onError);
+    });
     client.connect(config);
   });
-  return new CommandConnection(spec.name, new SshTransport(spec.name, label, target.user, client), logging);
+  return new CommandConnection(spec.name, transport, logging);
 }

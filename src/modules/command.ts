@@ -19,7 +19,7 @@ const commonArgs = {
   creates: z.string().min(1).optional(),
   removes: z.string().min(1).optional(),
   chdir: z.string().min(1).optional(),
-  stdin: z.string().optional(),
+  stdin: z.union([z.string(), z.number().transform(String)]).optional(),
   stdin_add_newline: ansibleBool.default(true),
   strip_empty_ends: ansibleBool.default(true),
 };

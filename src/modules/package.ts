@@ -12,6 +12,8 @@
  * without it, the lists are refreshed right before something is installed or
  * upgraded, so a run where every package is already in place stays "ok"; with
  * no package names, update_cache alone refreshes (and reports changed) every time.
+ * So `state: latest` + `update_cache` without cache_valid_time compares against
+ * the lists as they are; give cache_valid_time to have them refreshed first.
  */
 import { z } from "zod";
 import { UserError } from "../errors.js";
@@ -40,12 +42,18 @@ export interface PackageArgs {
   purge: boolean;
 }
 
+/** A name never starting with "-", so no name can pass as an option to apt-get, dnf or yum */
+const PACKAGE_NAME = /^[A-Za-z0-9_][^\s]*$/;
+const packageNames = nameList.refine((names) => names.every((name) => PACKAGE_NAME.test(name)), {
+  message: "package names start with a letter, digit or _ and contain no spaces",
+});
+
 const STATE_SYNONYMS = { present: "present", installed: "present", absent: "absent", removed: "absent", latest: "latest" } as const;
 
 export const packageArgs = z
   .strictObject({
-    name: nameList.optional(),
-    pkg: nameList.optional(),
+    name: packageNames.optional(),
+    pkg: packageNames.optional(),
     state: z.enum(["present", "installed", "absent", "removed", "latest"]).default("present"),
     update_cache: ansibleBool.optional(),
     cache_valid_time: nonNegativeInt.optional(),

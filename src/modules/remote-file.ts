@@ -332,9 +332,13 @@ export async function planFileWrite(ctx: ModuleContext, probe: RemotePath, write
   const contentDiffers = !probe.exists || (probe.sha256 !== sha256(write.content) && write.force !== false);
   if (!contentDiffers) return planAttributeChanges(ctx, probe, write.attributes);
 
-  const before = probe.exists ? (write.before ?? (await readRemote(ctx, path))) : Buffer.alloc(0);
-  const beforeText = diffableText(before);
   const afterText = diffableText(write.content);
+  // the old content is fetched only when a text diff can be shown
+  let beforeText: string | undefined = "";
+  if (probe.exists) {
+    const readable = afterText !== undefined && (probe.size ?? 0) <= MAX_DIFF_BYTES;
+    beforeText = write.before !== undefined ? diffableText(write.before) : readable ? diffableText(await readRemote(ctx, path)) : undefined;
+  }
   const diff: FileDiff | undefined = beforeText !== undefined && afterText !== undefined ? { path, before: beforeText, after: afterText } : undefined;
 
   // an existing file keeps its mode, and its owner and group when we run as root (a non-root user cannot give files away)

@@ -135,9 +135,9 @@ export function initdServiceManager(run: RunArgv): ServiceManager {
       const result = await run(shellScript(PROBE_SCRIPT, [name]));
       const probe = parseInitdProbe(result.stdout);
       if (probe.script === "missing") {
-        throw new ModuleFailure(`service ${name} has no init script: /etc/init.d/${name} does not exist, and this host does not run systemd`, {
-          msg_hint: `install the package that provides ${name}, or check the name (ls /etc/init.d)`,
-        });
+        throw new ModuleFailure(
+          `service ${name} has no init script: /etc/init.d/${name} does not exist, and this host does not run systemd. Install the package that provides ${name}, or check the name (ls /etc/init.d)`,
+        );
       }
       if (probe.script === "not-executable") {
         throw new ModuleFailure(`/etc/init.d/${name} is not executable: it cannot be run as an init script`);

@@ -22,6 +22,8 @@
  * | basename       | basename path                         | last path component                                  |
  * | dirname        | dirname path                          | path without its last component                      |
  * | first, last    | first list                            | first / last item (or character)                     |
+ * | concat         | concat a b ...                        | one list: list arguments spliced in, others added as items |
+ * | get            | get dict key                          | dict[key] (Jinja's `dict[key]`), an error when the key is missing |
  * | indent         | indent s [width] [first]              | lines after the first indented by width (4); all lines when first is true; blank lines untouched |
  * | b64encode      | b64encode s                           | base64 of the UTF-8 text                             |
  * | b64decode      | b64decode s                           | UTF-8 text of base64                                 |
@@ -144,10 +146,12 @@ const DOTTED_NAME = /^[A-Za-z_][\w-]*(\.[\w-]+)+$/;
  * `a.b` is null) from a value that is really null. Only for plain dotted names
  * that start in the current context (block params and @data live elsewhere).
  */
-function missingPrefix(name: string, context: unknown): string | undefined {
+function missingPrefix(name: string, context: unknown, atRoot: boolean): string | undefined {
   if (!DOTTED_NAME.test(name)) return undefined;
   const parts = name.split(".");
-  if (typeof context !== "object" || context === null || !Object.hasOwn(context, parts[0] ?? "")) return undefined;
+  if (typeof context !== "object" || context === null) return undefined;
+  // at the top level no block params exist, so a missing first part is the variable itself
+  if (!atRoot && !Object.hasOwn(context, parts[0] ?? "")) return undefined;
   let current: unknown = context;
   for (const [index, part] of parts.entries()) {
     if (current === null || typeof current !== "object" || !Object.hasOwn(current, part)) return parts.slice(0, index + 1).join(".");
@@ -159,10 +163,10 @@ function missingPrefix(name: string, context: unknown): string | undefined {
 /** fails on an undefined value, naming the variable; the check behind every strict variable use */
 function requireDefined(value: unknown, nameArgument: unknown, options: HelperOptions, context: unknown): unknown {
   const fullName = String(nameArgument);
-  const missing = value === undefined || value === null ? missingPrefix(fullName, context) : undefined;
+  const call = renderCallOf(options);
+  const missing = value === undefined || value === null ? missingPrefix(fullName, context, context === call.scope.root) : undefined;
   if (value !== undefined && missing === undefined) return value;
   const name = missing ?? fullName;
-  const call = renderCallOf(options);
   throw undefinedVariableError(name, call.scope, {
     line: call.lineFor(helperLine(options)),
     insideBlock: context !== call.scope.root,
@@ -219,6 +223,16 @@ export const HELPERS: Record<string, HelperDelegate> = {
   dirname: helper("dirname", ([value]) => posix.dirname(text(value, "dirname")), { min: 1, max: 1 }),
   first: helper("first", ([value]) => (typeof value === "string" ? value.slice(0, 1) : list(value, "first")[0]), { min: 1, max: 1 }),
   last: helper("last", ([value]) => (typeof value === "string" ? value.slice(-1) : list(value, "last").at(-1)), { min: 1, max: 1 }),
+  concat: helper("concat", (values) => values.flatMap((value) => (Array.isArray(value) ? Array.from(value) : [value])), { min: 1, max: Infinity }),
+  get: helper(
+    "get",
+    ([container, key]) => {
+      const name = textOf(key);
+      if (container !== null && typeof container === "object" && Object.hasOwn(container, name)) return Reflect.get(container, name);
+      throw new ExpressionError(`get: no key "${name}" in ${describeValue(materialize(container))}`);
+    },
+    { min: 2, max: 2 },
+  ),
   indent: helper(
     "indent",
     ([value, width, indentFirst]) => indent(text(value, "indent"), typeof width === "number" ? width : 4, indentFirst === true),

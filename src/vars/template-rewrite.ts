@@ -44,7 +44,8 @@ export function isSingleExpression(program: Program): boolean {
   let mustaches = 0;
   for (const statement of program.body) {
     if (isType<hbs.AST.ContentStatement>(statement, "ContentStatement")) {
-      if (statement.value.trim() !== "") return false;
+      // like Ansible, text around the expression (even a newline) makes the result a string
+      if (statement.value !== "") return false;
     } else if (isType<hbs.AST.MustacheStatement>(statement, "MustacheStatement")) {
       mustaches++;
     } else {

@@ -14,6 +14,7 @@ import { fleetCredentials, type FleetHost } from "../fleet/fleet.js";
 import { useFleet } from "../fleet/use-fleet.js";
 import { openConnection } from "../../src/connection/open.js";
 import { BecomeError, RemoteFileError, UnreachableError, type Connection, type ConnectionSpec } from "../../src/connection/types.js";
+import { quoteWord } from "../../src/connection/quote.js";
 import { SecretMasker } from "../../src/secrets.js";
 
 const fleet = useFleet();
@@ -71,6 +72,30 @@ describe("logging in", () => {
   it("authenticates pwuser with a password", async () => {
     const conn = await connect(hostA, { user: "pwuser", privateKeyFile: undefined, password: fleetCredentials.pwuserPassword });
     expect((await conn.run(["id", "-un"])).stdout).toBe("pwuser\n");
+  });
+
+  it("authenticates through ssh-agent when no key file is given", async () => {
+    const socket = join(scratch, "agent.sock");
+    const agent = await execa("ssh-agent", ["-s", "-a", socket]);
+    const agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1]);
+    const saved = process.env["SSH_AUTH_SOCK"];
+    try {
+      await execa("ssh-add", [fleet.keyFile], { env: { SSH_AUTH_SOCK: socket } });
+      process.env["SSH_AUTH_SOCK"] = socket;
+      const conn = await connect(hostA, { user: "deploy", privateKeyFile: undefined });
+      expect((await conn.run(["id", "-un"])).stdout).toBe("deploy\n");
+    } finally {
+      if (saved === undefined) delete process.env["SSH_AUTH_SOCK"];
+      else process.env["SSH_AUTH_SOCK"] = saved;
+      process.kill(agentPid);
+    }
+  });
+
+  it("takes HostName, User and IdentityFile from ssh config for what the inventory leaves open", async () => {
+    const config = join(scratch, "ssh_config");
+    await writeFile(config, `Host broker-a\n  HostName ${hostA.address}\n  User deploy\n  IdentityFile ${fleet.keyFile}\n`);
+    const conn = await connect(hostA, { name: "broker-a", address: "broker-a", user: undefined, privateKeyFile: undefined, sshConfigFile: config });
+    expect((await conn.run(["sh", "-c", "id -un; hostname"])).stdout).toBe(`deploy\n${hostA.name}\n`);
   });
 
   it("says which user and which credentials failed", async () => {
@@ -254,14 +279,14 @@ describe("files", () => {
     expect((await fleet.sshRun(hostA, `mkdir -p ${dir}`)).exitCode).toBe(0);
   });
 
-  const statOf = async (path: string): Promise<string> => (await fleet.sshRun(hostA, `stat -c '%U %G %a' '${path}'`)).stdout.trim();
+  const statOf = async (path: string): Promise<string> => (await fleet.sshRun(hostA, `stat -c '%U %G %a' ${quoteWord(path)}`)).stdout.trim();
   const leftovers = async (): Promise<string> => (await fleet.sshRun(hostA, `ls -A ${dir} | grep tsible-tmp || true`)).stdout;
 
   it("writes atomically with owner, group and mode set, through sudo, leaving no temp file", async () => {
     const path = `${dir}/broker conf's.txt`;
     await deploy.writeFile(path, "listener 1883\n", { owner: "ops", group: "deploy", mode: "0640", become: root });
     expect(await statOf(path)).toBe("ops deploy 640");
-    expect((await fleet.sshRun(hostA, `cat '${dir}/broker conf'"'"'s.txt'`)).stdout).toBe("listener 1883\n");
+    expect((await fleet.sshRun(hostA, `cat ${quoteWord(path)}`)).stdout).toBe("listener 1883\n");
     expect(await leftovers()).toBe("");
   });
 

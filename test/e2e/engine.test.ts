@@ -125,13 +125,13 @@ describe("a playbook run against real hosts", () => {
           "log_type error",
           "# topic sensors/#",
           "# topic devices/+/state",
-          "root:mosquitto 640",
+          "root:mosquitto 640\n",
         ].join("\n"),
       );
       expect(await remote(host.name, "cat /opt/demo/users; stat -c '%U:%G %a' /opt/demo/users /opt/demo")).toBe(
-        "alice\nbob\ncarol\ndemo:demo 640\ndemo:demo 750",
+        "alice\nbob\ncarol\ndemo:demo 640\ndemo:demo 750\n",
       );
-      expect(await remote(host.name, "cat /opt/demo/greeting; stat -c '%a' /opt/demo/greeting")).toBe(`hello from ${host.name}\n644`);
+      expect(await remote(host.name, "cat /opt/demo/greeting; stat -c '%a' /opt/demo/greeting")).toBe(`hello from ${host.name}\n644\n`);
       expect(await remote(host.name, "getent passwd demo | cut -d: -f7; dpkg-query -W -f='${Status}' hello")).toBe(
         "/bin/sh\ninstall ok installed",
       );

@@ -1,7 +1,7 @@
 /**
  * command, shell and wait_for against real hosts: this machine (local
- * connection) and, when TSIBLE_FLEET_ID's fleet is up, a fleet host over SSH
- * as a sudo user.
+ * connection) and a host of the shared e2e fleet over SSH as `deploy`
+ * becoming root with sudo.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandModule, shellModule } from "../../src/modules/command.js";
@@ -10,7 +10,7 @@ import { ModuleFailure } from "../../src/modules/types.js";
 import { waitForModule } from "../../src/modules/wait_for.js";
 import { fleetTestHost, localTestHost, makeModuleContext, type ModuleTestHost, runModule } from "../helpers/module-context.js";
 
-const hostKinds = [{ kind: "local" }, ...(process.env.TSIBLE_FLEET_ID !== undefined ? [{ kind: "fleet" }] : [])];
+const hostKinds = [{ kind: "local" }, { kind: "fleet" }];
 
 describe.each(hostKinds)("command modules on $kind", ({ kind }) => {
   let host: ModuleTestHost;

@@ -1,6 +1,6 @@
 /**
- * The file modules against real hosts: this machine (local connection) and,
- * when TSIBLE_FLEET_ID's fleet is up, a fleet host over SSH as a sudo user.
+ * The file modules against real hosts: this machine (local connection) and
+ * a host of the shared e2e fleet over SSH as `deploy` becoming root with sudo.
  * Every story: the first run changes, a second run changes nothing, check mode
  * predicts exactly the change and leaves the host byte-for-byte alone.
  */
@@ -26,7 +26,7 @@ import {
   runModule,
 } from "../helpers/module-context.js";
 
-const hostKinds = [{ kind: "local" }, ...(process.env.TSIBLE_FLEET_ID !== undefined ? [{ kind: "fleet" }] : [])];
+const hostKinds = [{ kind: "local" }, { kind: "fleet" }];
 
 describe.each(hostKinds)("file modules on $kind", ({ kind }) => {
   let host: ModuleTestHost;
@@ -186,6 +186,15 @@ describe.each(hostKinds)("file modules on $kind", ({ kind }) => {
       expect(await host.sh(`cat -- "$1"`, `${d}/plain.txt`)).toBe("plain bytes");
       const intoExisting = await runModule(copyModule, ctx(), { src: "plain.txt", dest: d });
       expect(intoExisting.changed).toBe(false);
+    });
+
+    it("copies binary bytes exactly, without a text diff", async () => {
+      const d = await freshDir();
+      const bytes = Buffer.from([0, 1, 2, 255, 10, 0]);
+      await writeFile(join(localDir, "blob.bin"), bytes);
+      const { check } = await converge(copyModule, { src: "blob.bin", dest: `${d}/blob.bin` }, `${d}/blob.bin`);
+      expect(check.changes[0]?.diff).toBeUndefined();
+      expect(await host.sh(`od -An -tu1 -- "$1" | tr -s ' '`, `${d}/blob.bin`)).toBe(" 0 1 2 255 10 0");
     });
 
     it("needs exactly one of src and content", async () => {

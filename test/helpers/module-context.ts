@@ -6,7 +6,6 @@
  * the modules and, separately, a way to look at the host out-of-band, so a
  * test checks what really happened, not what the connection under test says.
  */
-import { existsSync } from "node:fs";
 import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +18,7 @@ import { gatherFacts } from "../../src/facts/gather.js";
 import type { Facts } from "../../src/facts/types.js";
 import type { Change, Module, ModuleContext } from "../../src/modules/types.js";
 import { renderText } from "../../src/vars/template.js";
-import { type Fleet, openFleet, startFleet } from "../fleet/fleet.js";
+import { useFleet } from "../fleet/use-fleet.js";
 
 type EvaluateConditions = (conditions: readonly string[], vars: Record<string, unknown>, source: { file: string }) => boolean;
 
@@ -139,18 +138,13 @@ export async function listing(host: ModuleTestHost, dir = host.dir): Promise<str
 }
 
 /**
- * A fleet host over SSH, logged in as `deploy` and becoming root with sudo, so
- * every module runs the way a real playbook with `become: true` does. Uses the
- * running fleet of TSIBLE_FLEET_ID when its hosts.json exists (started once by
- * hand: `TSIBLE_FLEET_ID=3 test/fleet/fleet.sh up 1`), else starts a one-host
- * fleet and tears it down on close.
+ * A fleet host over SSH (the shared e2e fleet, host 1: other stories use 0 and
+ * the last), logged in as `deploy` and becoming root with sudo, so every module
+ * runs the way a real playbook with `become: true` does.
  */
 export async function fleetTestHost(): Promise<ModuleTestHost> {
-  const id = Number(process.env.TSIBLE_FLEET_ID ?? "3");
-  const hostsJson = join(import.meta.dirname, "../../.fleet", String(id), "hosts.json");
-  const owned = !existsSync(hostsJson);
-  const fleet: Fleet = owned ? await startFleet({ count: 1, id }) : openFleet(hostsJson);
-  const target = fleet.host(0);
+  const fleet = useFleet();
+  const target = fleet.host(Math.min(1, fleet.hosts.length - 1));
   const sh = async (script: string, ...args: string[]): Promise<string> => {
     const result = await fleet.sshRun(target, quoteArgv(["sh", "-c", script, "sh", ...args]));
     if (result.exitCode !== 0) throw new Error(`verification script failed on ${target.name} (${result.exitCode}): ${result.stderr}`);
@@ -177,7 +171,6 @@ export async function fleetTestHost(): Promise<ModuleTestHost> {
     async close() {
       await conn.close();
       await sh(`rm -rf -- "$1"`, dir);
-      if (owned) await fleet.stop();
     },
   };
 }

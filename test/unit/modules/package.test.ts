@@ -28,6 +28,7 @@ describe("package arguments", () => {
     expect(() => packageArgs.parse({ state: "present" })).toThrow(/name is required/);
     expect(() => packageArgs.parse({ name: "x", state: "installd" })).toThrow();
     expect(() => packageArgs.parse({ name: "x", statee: "present" })).toThrow();
+    expect(() => packageArgs.parse({ name: "-oAPT::Get::Assume-Yes=false" })).toThrow(/package names/);
   });
 
   it("reads apt pins", () => {

@@ -28,7 +28,15 @@ describe("type preservation", () => {
     expect(renderString("{{ tls }}", vars, source)).toBe(false);
     expect(renderString("{{ nothing }}", vars, source)).toBeNull();
     expect(renderString("{{ settings }}", vars, source)).toEqual({ a: 1 });
-    expect(renderString("  {{port}}\n", vars, source)).toBe(1883);
+    // text around the expression, even a newline, makes a string (copy's `content: "{{ x }}\n"`)
+    expect(renderString("{{port}}\n", vars, source)).toBe("1883\n");
+    expect(renderString(" {{port}}", vars, source)).toBe(" 1883");
+  });
+
+  it("concat and get build lists and read mappings", () => {
+    expect(renderString("{{concat users port}}", vars, source)).toEqual([{ name: "alice" }, 1883]);
+    expect(renderString('{{get settings "a"}}', vars, source)).toBe(1);
+    expect(() => renderString('{{get settings "b"}}', vars, source)).toThrow(/no key "b"/);
   });
 
   it("a lone helper call keeps its result's type", () => {
@@ -216,6 +224,16 @@ describe("lazy nested variables", () => {
     expect(renderString("{{ frozen }}", vars, source)).toEqual({ v: 3 });
     expect(vars.name).toBe("{{ n }}");
     expect(vars.frozen.v).toBe("{{ n }}");
+  });
+});
+
+describe("Handlebars blocks over lazy variables", () => {
+  it("else if chains, @key over dicts, this over templated list items, #with", () => {
+    const vars = { level: 2, limits: { max_connections: "{{ n }}", queue: 10 }, names: ["{{ a }}", "b"], n: 50, a: "A", bridge: { host: "h.{{ a }}" } };
+    expect(renderText("{{#if (eq level 1)}}one{{else if (eq level 2)}}two{{else}}many{{/if}}", vars, source)).toBe("two");
+    expect(renderText("{{#each limits}}{{@key}} {{this}}\n{{/each}}", vars, source)).toBe("max_connections 50\nqueue 10\n");
+    expect(renderText("{{#each names}}[{{this}}]{{/each}}", vars, source)).toBe("[A][b]");
+    expect(renderText("{{#with bridge}}address {{host}}{{/with}}", vars, source)).toBe("address h.A");
   });
 });
 
