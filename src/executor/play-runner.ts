@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { BecomeOptions } from "../connection/types.js";
+import { resolveBecome } from "../connection/spec.js";
 import { UserError, formatLocation } from "../errors.js";
 import type { Include, Meta, Play, Task, TaskItem } from "../playbook/types.js";
 import { evaluateConditions } from "../vars/conditions.js";
@@ -174,7 +174,8 @@ export class PlayRunner {
       check: this.options.check,
       displayName: info.name,
       varsFor: (host) => this.varsFor(host, task.vars, task.role),
-      become: (host, vars) => this.become(task, vars),
+      become: (_host, vars) =>
+        resolveBecome({ task: { become: task.become, becomeUser: task.becomeUser }, play: { become: this.play.become, becomeUser: this.play.becomeUser }, vars }),
       findLocalFile: (kind, name) => this.findLocalFile(task, kind, name),
       log: (host, line) => {
         if (this.options.verbosity > 0 && !task.noLog) this.options.reporter.verbose(host.name, this.options.masker.mask(line));
@@ -261,14 +262,6 @@ export class PlayRunner {
     });
   }
 
-  private become(task: Task, vars: Vars): BecomeOptions | undefined {
-    const wanted = task.become ?? this.play.become ?? truthy(vars.ansible_become);
-    if (!wanted) return undefined;
-    const user = task.becomeUser ?? this.play.becomeUser ?? stringOr(vars.ansible_become_user, "root");
-    const password = vars.ansible_become_password ?? vars.ansible_become_pass;
-    return { user, password: password === undefined || password === null ? undefined : String(password) };
-  }
-
   private async findLocalFile(task: Task, kind: "templates" | "files", name: string): Promise<string> {
     if (path.isAbsolute(name)) {
       if (existsSync(name)) return name;
@@ -312,12 +305,4 @@ function censor(result: TaskResult): TaskResult {
   return { ...result, msg: hidden, diff: [], data: {}, censored: true, items: result.items?.map(censor) };
 }
 
-function truthy(value: unknown): boolean {
-  if (typeof value === "string") return /^(yes|true|on|1)$/i.test(value);
-  return value === true || value === 1;
-}
-
-function stringOr(value: unknown, fallback: string): string {
-  return value === undefined || value === null ? fallback : String(value);
-}
 

@@ -4,7 +4,7 @@
  * until, register and notify. Never throws: every outcome is a TaskResult.
  */
 import { ZodError } from "zod";
-import { BecomeError, UnreachableError, type BecomeOptions } from "../connection/types.js";
+import { BecomeError, RemoteFileError, UnreachableError, type BecomeOptions } from "../connection/types.js";
 import { formatLocation, isUserError } from "../errors.js";
 import { findModule } from "../modules/index.js";
 import { ModuleFailure, type ModuleContext, type Plan } from "../modules/types.js";
@@ -204,7 +204,7 @@ export function errorResult(error: unknown): TaskResult {
     return { ...failed(msg), status: "unreachable", failed: false };
   }
   if (error instanceof ModuleFailure) return failed(error.message, error.result);
-  if (error instanceof BecomeError) return failed(error.message);
+  if (error instanceof BecomeError || error instanceof RemoteFileError) return failed(error.message);
   if (isUserError(error)) return failed(error.format());
   if (error instanceof ZodError) return failed(describeZodError(error));
   const bug = error instanceof Error ? error : new Error(String(error));

@@ -15,6 +15,7 @@ import { debugModule } from "./debug.js";
 import { setFactModule } from "./set_fact.js";
 import { assertModule } from "./assert.js";
 import { failModule } from "./fail.js";
+import { mosquittoBrokerModule } from "../mosquitto/broker-module.js";
 
 export const builtinModules: readonly Module<unknown>[] = [
   // each module file adds itself here, one line each
@@ -37,6 +38,7 @@ export const builtinModules: readonly Module<unknown>[] = [
   setFactModule,
   assertModule,
   failModule,
+  mosquittoBrokerModule,
 ];
 
 export function findModule(name: string): Module<unknown> | undefined {

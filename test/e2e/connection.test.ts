@@ -5,7 +5,7 @@
  * (fleet.sshRun), a path independent of tsible's SSH code.
  */
 import { execa } from "execa";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -61,6 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(opened.map((conn) => conn.close()));
+  await rm(scratch, { recursive: true, force: true });
 });
 
 describe("logging in", () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -115,5 +115,6 @@ describe("recording a first-seen key", () => {
     const entries = readKnownHostsFiles([file, join(dir, "missing")]);
     expect(verifyHostKey(entries, "[10.0.0.8]:2222", blob(KEY1)).kind).toBe("known");
     expect(verifyHostKey(entries, "10.0.0.9", blob(ECDSA)).kind).toBe("known");
+    rmSync(dir, { recursive: true });
   });
 });

@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { openLocalConnection } from "../../../src/connection/local.js";
 import { openConnection } from "../../../src/connection/open.js";
 import { BecomeError, RemoteFileError } from "../../../src/connection/types.js";
@@ -28,6 +28,7 @@ describe("local connection: commands", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsible local "));
     const result = await conn.run(["sh", "-c", 'pwd; printf "%s" "$V"'], { cwd: dir, env: { V: "a 'b' $c" } });
     expect(result.stdout).toBe(`${dir}\na 'b' $c`);
+    rmSync(dir, { recursive: true });
   });
 
   it("without sudo installed, become fails with a BecomeError saying so", async () => {
@@ -42,6 +43,7 @@ describe("local connection: files", () => {
   const conn = openLocalConnection("localhost");
   const dir = mkdtempSync(join(tmpdir(), "tsible-files-"));
   const leftovers = () => readdirSync(dir).filter((name) => name.startsWith(".tsible-tmp"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("writes atomically with mode 0644 by default, keeps an existing mode, and sets a given one", async () => {
     const path = join(dir, "conf file");

@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { sshConfigForHost, sshConfigFromText } from "../../../src/connection/ssh-config.js";
 import { resolveSshTarget } from "../../../src/connection/ssh-target.js";
 import type { ConnectionSpec } from "../../../src/connection/types.js";
@@ -52,6 +52,7 @@ describe("resolving where to connect", () => {
   const dir = mkdtempSync(join(tmpdir(), "tsible-sshcfg-"));
   const configFile = join(dir, "config");
   writeFileSync(configFile, CONFIG);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const spec = (over: Partial<ConnectionSpec>): ConnectionSpec => ({
     name: "broker-3", type: "ssh", address: "broker-3", hostKeyChecking: "strict", sshConfigFile: configFile, ...over,
   });

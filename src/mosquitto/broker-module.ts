@@ -1,0 +1,179 @@
+/**
+ * mosquitto_broker: deploy a broker's configuration files and password file,
+ * then make the broker take them the gentlest way that works (nothing, SIGHUP,
+ * restart, or start), prove it answers, and roll every file back when it does
+ * not.
+ *
+ *   - name: Broker configuration
+ *     mosquitto_broker:
+ *       port: 20200
+ *       files:
+ *         - { dest: /etc/mosquitto/mosquitto.conf, template: mosquitto.conf.hbs, group: mosquitto, mode: "0640" }
+ *         - { dest: /etc/mosquitto/acl, template: acl.hbs, reload: true }
+ *       password_file:
+ *         path: /etc/mosquitto/passwd
+ *         owner: mosquitto
+ *         users: [{ name: smc, password: "{{ smc_password }}" }]
+ *
+ * plan() reads the host in two round trips run side by side (the files and
+ * the version; the service's status), plus one for the old content of the
+ * config files that differ. The password file's report names users, never
+ * a hash or a password.
+ */
+import { readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { serviceManagerFor } from "../modules/service.js";
+import type { RunArgv, ServiceStatus } from "../modules/service-managers.js";
+import { asModuleFailure, runChecked, runOptions } from "../modules/remote-file.js";
+import { defineModule, ModuleFailure, type Change, type ModuleContext } from "../modules/types.js";
+import { hashFormatForVersion } from "./password-hash.js";
+import { activateBroker, restoreFiles, type BrokerTarget } from "./broker-activate.js";
+import { brokerArgs, type BrokerArgs, type BrokerFileArgs } from "./broker-args.js";
+import {
+  chooseActivation,
+  configFileNeedsContent,
+  describeActivation,
+  fileProblem,
+  hashFormatName,
+  planConfigFile,
+  planPasswordFileChange,
+  type PlannedFile,
+} from "./broker-plan.js";
+import { brokerProbeArgv, parseBrokerProbe, type BrokerProbe, type ProbeTarget, type ProbedFile } from "./broker-probe.js";
+import { DeployJournal } from "./broker-rollback.js";
+
+async function fileContent(ctx: ModuleContext, file: BrokerFileArgs): Promise<Buffer> {
+  if (file.content !== undefined) return Buffer.from(file.content, "utf8");
+  const name = file.template ?? "";
+  const source = await ctx.findLocalFile("templates", name);
+  return Buffer.from(ctx.renderTemplate(await readFile(source, "utf8"), source), "utf8");
+}
+
+function probeTargets(args: BrokerArgs): ProbeTarget[] {
+  const targets: ProbeTarget[] = args.files.map((file) => ({ path: file.dest, owner: file.owner, group: file.group, read: false }));
+  const passwordFile = args.password_file;
+  if (passwordFile) targets.push({ path: passwordFile.path, owner: passwordFile.owner, group: passwordFile.group, read: true });
+  return targets;
+}
+
+async function probeHost(ctx: ModuleContext, args: BrokerArgs, run: RunArgv): Promise<{ probe: BrokerProbe; status: ServiceStatus }> {
+  const targets = probeTargets(args);
+  const manager = serviceManagerFor(await ctx.facts(), run);
+  const [files, status] = await Promise.allSettled([run(brokerProbeArgv(targets)), manager.probe(args.service)]);
+  if (files.status === "rejected") throw files.reason;
+  if (files.value.exitCode !== 0) {
+    throw new ModuleFailure(`inspecting mosquitto's files on ${ctx.host} failed: ${files.value.stderr.trim() || `exit code ${files.value.exitCode}`}`);
+  }
+  const probe = parseBrokerProbe(files.value.stdout, targets);
+  if (probe.version === undefined) {
+    throw new ModuleFailure(
+      `mosquitto is not installed on ${ctx.host} (no 'mosquitto -h', no dpkg or rpm package): install it before deploying its configuration (package: name=mosquitto). In check mode, an install task before this one is only predicted, so this task cannot be.`,
+    );
+  }
+  if (status.status === "rejected") throw status.reason;
+  return { probe, status: status.value };
+}
+
+/** The old bytes of every config file whose content differs, read side by side: the diff and a rollback need them */
+async function oldContents(ctx: ModuleContext, files: readonly ProbedFile[], wanted: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
+  return Promise.all(
+    files.map(async (probed, index) => {
+      const content = wanted[index];
+      if (probed.kind !== "file" || content === undefined || !configFileNeedsContent(probed, { content, attributes: {}, reload: false })) return undefined;
+      const old = await asModuleFailure(ctx.conn.readFile(probed.realPath, { become: ctx.become }));
+      if (old === undefined) throw new ModuleFailure(`${probed.realPath} vanished while tsible was reading it`);
+      return old;
+    }),
+  );
+}
+
+function writeChange(ctx: ModuleContext, file: PlannedFile, journal: DeployJournal): Change {
+  return {
+    description: file.description,
+    diff: file.diff,
+    apply: async () => {
+      journal.record(file.previous, file.reload);
+      try {
+        if (file.createParents) await runChecked(ctx, ["mkdir", "-p", "--", dirname(file.path)], `creating ${dirname(file.path)}`);
+        await asModuleFailure(ctx.conn.writeFile(file.path, file.content, { ...file.attributes, become: ctx.become }));
+      } catch (error) {
+        // the broker was not told yet; put back what this task wrote so far, so the next run sees (and activates) every change
+        const written = journal.paths;
+        const problems = await restoreFiles(ctx, journal);
+        const message = error instanceof Error ? error.message : String(error);
+        const restored =
+          problems.length === 0
+            ? `the files this task had written were put back (${written.join(", ")}); the broker was not touched`
+            : `and these files could not be put back:\n${problems.map((problem) => `  ${problem}`).join("\n")}`;
+        throw new ModuleFailure(`writing ${file.path} failed: ${message}; ${restored}`, { path: file.path });
+      }
+    },
+  };
+}
+
+export const mosquittoBrokerModule = defineModule({
+  name: "mosquitto_broker",
+  args: brokerArgs,
+  async plan(ctx, args) {
+    const wantedContents = await Promise.all(args.files.map((file) => fileContent(ctx, file)));
+    const run: RunArgv = (argv) => ctx.conn.run(argv, runOptions(ctx));
+    const { probe, status } = await probeHost(ctx, args, run);
+    const version = probe.version ?? "";
+    const format = hashFormatForVersion(version);
+
+    const configProbes = probe.files.slice(0, args.files.length);
+    for (const [index, probed] of probe.files.entries()) {
+      const attributes = index < args.files.length ? args.files[index] : args.password_file;
+      const problem = fileProblem(probed, attributes ?? {});
+      if (problem) throw new ModuleFailure(problem);
+    }
+    const old = await oldContents(ctx, configProbes, wantedContents);
+
+    const planned: PlannedFile[] = [];
+    args.files.forEach((file, index) => {
+      const probed = configProbes[index];
+      const content = wantedContents[index];
+      if (!probed || !content) return;
+      const attributes = { owner: file.owner, group: file.group, mode: file.mode };
+      const change = planConfigFile(probed, { content, attributes, reload: file.reload }, old[index]);
+      if (change) planned.push(change);
+    });
+
+    let usersChanged: string[] = [];
+    const passwordFile = args.password_file;
+    const passwordProbe = probe.files[args.files.length];
+    if (passwordFile && passwordProbe) {
+      const passwords = planPasswordFileChange(passwordProbe, {
+        users: passwordFile.users,
+        removeUnlisted: passwordFile.remove_unlisted,
+        format,
+        attributes: { owner: passwordFile.owner, group: passwordFile.group, mode: passwordFile.mode },
+      });
+      usersChanged = passwords.changes.map((change) => change.user);
+      if (passwords.file) planned.push(passwords.file);
+    }
+
+    const activation = chooseActivation(status.running, planned);
+    const journal = new DeployJournal();
+    const changes: Change[] = planned.map((file) => writeChange(ctx, file, journal));
+    if (activation !== "none") {
+      const manager = serviceManagerFor(await ctx.facts(), run);
+      const target: BrokerTarget = {
+        service: args.service,
+        port: args.port,
+        host: args.host,
+        logFile: args.log_file,
+        configFile: args.config_file,
+        waitSeconds: args.wait_timeout,
+      };
+      changes.push({
+        description: describeActivation(activation, args.service),
+        apply: () => activateBroker(ctx, manager, target, activation, journal),
+      });
+    }
+    return {
+      changes,
+      result: { version, hash_format: hashFormatName(format), activation, users_changed: usersChanged },
+    };
+  },
+});
