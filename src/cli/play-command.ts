@@ -1,5 +1,5 @@
 /** `tsible play`: flags in, a run out; the exit code is ansible-playbook's */
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { runPlaybookFile } from "../executor/index.js";
 import { JsonReporter } from "../output/json.js";
 import { HumanReporter } from "../output/human.js";
@@ -85,6 +85,6 @@ interface PlayFlags {
 
 function parsePositiveInt(value: string): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new Error(`'${value}' is not a positive whole number`);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`'${value}' is not a positive whole number`);
   return number;
 }

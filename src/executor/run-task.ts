@@ -122,8 +122,9 @@ async function carryOut(plan: Plan, check: boolean, host: HostState, env: TaskEn
         Object.assign(data, (await change.apply()) ?? {});
       } catch (error) {
         const failure = errorResult(error);
-        // what was applied before the failure did change the host
-        return { ...failure, changed: index > 0, changes: changes.slice(0, index + 1), diff, data: { ...data, ...failure.data } };
+        // what was applied before the failure did change the host; a module may say the failed step did too
+        const changed = index > 0 || failure.data.changed === true;
+        return { ...failure, changed, changes: changes.slice(0, index + 1), diff, data: { ...data, ...failure.data } };
       }
     }
   }

@@ -125,7 +125,8 @@ async function planRun(ctx: ModuleContext, args: CommonArgs, argv: string[], sho
             end: timestamp(end),
             delta: duration(end.getTime() - start.getTime()),
           };
-          if (result.exitCode !== 0) throw new ModuleFailure("non-zero return code", fields);
+          // the command ran, so like Ansible it counts as changed even when it failed
+          if (result.exitCode !== 0) throw new ModuleFailure("non-zero return code", { ...fields, changed: true });
           return fields;
         },
       },

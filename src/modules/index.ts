@@ -15,6 +15,7 @@ import { debugModule } from "./debug.js";
 import { setFactModule } from "./set_fact.js";
 import { assertModule } from "./assert.js";
 import { failModule } from "./fail.js";
+import { mqttCheckModule } from "./mqtt_check.js";
 import { mosquittoBrokerModule } from "../mosquitto/broker-module.js";
 
 export const builtinModules: readonly Module<unknown>[] = [
@@ -39,6 +40,7 @@ export const builtinModules: readonly Module<unknown>[] = [
   assertModule,
   failModule,
   mosquittoBrokerModule,
+  mqttCheckModule,
 ];
 
 export function findModule(name: string): Module<unknown> | undefined {

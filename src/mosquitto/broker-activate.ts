@@ -132,6 +132,14 @@ function describeOutcome(outcome: Outcome, target: BrokerTarget, heading: string
   return parts.join("\n");
 }
 
+/** "/etc/mosquitto/mosquitto.conf has its previous content again; /etc/x was removed (it did not exist before)" */
+export function describeRestore(journal: DeployJournal): string {
+  return journal
+    .restoreSteps()
+    .map((step) => (step.kind === "write" ? `${step.path} has its previous content, owner and mode again` : `${step.path} was removed (it did not exist before)`))
+    .join("; ");
+}
+
 function indent(lines: readonly string[]): string {
   return lines.map((line) => `  ${line}`).join("\n");
 }
@@ -176,13 +184,16 @@ export async function activateBroker(
   if (rollback.ok && restoreProblems.length === 0) {
     const answering = listener ? `answers on ${listener.address ?? target.host}:${listener.port}` : "runs (its status says so; the restored files name no port to check)";
     throw new ModuleFailure(
-      `the new configuration of ${where} did not come up (${outcome.reason}), so it was rolled back: ${journal.paths.join(", ")} hold their previous content again, and ${target.service} ${answering}.\n${failed}`,
+      `${where} did not take the new configuration: ${outcome.reason}. It was rolled back (${describeRestore(journal)}), and ${target.service} ${answering} again.\n${failed}`,
       fields,
     );
   }
   const restoreText = restoreProblems.length > 0 ? `\nfiles that could not be restored:\n${indent(restoreProblems)}` : "";
+  const headline = rollback.ok
+    ? `THE ROLLBACK IS INCOMPLETE on ${ctx.host}: ${target.service} did not take the new configuration (${outcome.reason}); it runs again, but not every file could be put back. Fix them by hand now.`
+    : `${target.service.toUpperCase()} IS DOWN on ${ctx.host}: it did not take the new configuration (${outcome.reason}), and rolling back (${describeRestore(journal)}) did not bring it back either: ${rollback.reason}. Fix it by hand now.`;
   throw new ModuleFailure(
-    `${target.service.toUpperCase()} IS DOWN on ${ctx.host}: the new configuration did not come up (${outcome.reason}), and the rollback did not bring it back either (${rollback.reason || "a file could not be restored"}). Fix it by hand now.${restoreText}\n${failed}\n${describeOutcome(rollback, target, "the rollback")}`,
+    `${headline}${restoreText}\n${failed}\n${describeOutcome(rollback, target, "the rollback")}`,
     { ...fields, rollback_failed: true, rollback_log: rollback.log.lines },
   );
 }

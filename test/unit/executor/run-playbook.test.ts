@@ -1,0 +1,215 @@
+/**
+ * The executor's semantics, run for real on this machine through the local
+ * connection (ansible_connection=local): loops, conditions, register,
+ * changed_when/failed_when, blocks, handlers, tags, includes and check mode.
+ */
+import { mkdtemp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { runPlaybookFile } from "../../../src/executor/index.js";
+import type { Reporter, TaskInfo } from "../../../src/executor/reporter.js";
+import type { HostStats, TaskResult } from "../../../src/executor/results.js";
+import { SecretMasker } from "../../../src/secrets.js";
+
+class RecordingReporter implements Reporter {
+  readonly results: { task: string; host: string; result: TaskResult }[] = [];
+  readonly warnings: string[] = [];
+  stats: Record<string, HostStats> = {};
+  playStart(): void {}
+  taskStart(): void {}
+  hostResult(host: string, task: TaskInfo, result: TaskResult): void {
+    this.results.push({ task: task.name, host, result });
+  }
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
+  verbose(): void {}
+  end(stats: Record<string, HostStats>): void {
+    this.stats = stats;
+  }
+  status(task: string, host = "a"): string | undefined {
+    return this.results.find((entry) => entry.task === task && entry.host === host)?.result.status;
+  }
+}
+
+async function run(playbook: string, options: { files?: Record<string, string>; check?: boolean; tags?: string[]; extraVars?: Record<string, unknown> } = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), "tsible-exec-"));
+  await writeFile(path.join(dir, "hosts"), "[group1]\na ansible_connection=local\nb ansible_connection=local\n");
+  await writeFile(path.join(dir, "site.yml"), playbook.replaceAll("DIR", dir));
+  for (const [name, text] of Object.entries(options.files ?? {})) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), text.replaceAll("DIR", dir));
+  }
+  const reporter = new RecordingReporter();
+  const outcome = await runPlaybookFile({
+    playbook: path.join(dir, "site.yml"),
+    inventories: [path.join(dir, "hosts")],
+    reporter,
+    masker: new SecretMasker(),
+    check: options.check,
+    tags: options.tags,
+    extraVars: options.extraVars,
+  });
+  return { dir, reporter, exitCode: outcome.exitCode };
+}
+
+describe("running a playbook", () => {
+  it("loops, registers, and evaluates when/changed_when/failed_when per host", async () => {
+    const { reporter, exitCode } = await run(`
+- hosts: group1
+  gather_facts: false
+  tasks:
+    - name: items
+      set_fact:
+        seen: "{{ item }}"
+      loop: [1, 2, 3]
+      when: item != 2
+    - name: probe
+      command: echo {{ inventory_hostname }}
+      register: echoed
+      changed_when: false
+    - name: only on a
+      debug: { msg: "{{ echoed.stdout }}" }
+      when: echoed.stdout == "a"
+    - name: tolerated failure
+      command: "false"
+      failed_when: echoed.rc != 0
+    - name: ignored failure
+      fail: { msg: boom }
+      ignore_errors: true
+`);
+    expect(exitCode).toBe(0);
+    const items = reporter.results.find((entry) => entry.task === "items")!.result;
+    expect(items.items?.map((item) => item.status)).toEqual(["ok", "skipped", "ok"]);
+    expect(reporter.status("probe")).toBe("ok");
+    expect(reporter.status("only on a", "a")).toBe("ok");
+    expect(reporter.status("only on a", "b")).toBe("skipped");
+    expect(reporter.results.find((e) => e.task === "only on a" && e.host === "a")!.result.msg).toBe("a");
+    expect(reporter.status("tolerated failure")).toBe("changed");
+    expect(reporter.stats.a).toMatchObject({ ignored: 1, failures: 0, skipped: 0 });
+    expect(reporter.stats.b).toMatchObject({ ignored: 1, failures: 0, skipped: 1 });
+  });
+
+  it("rescues failures, runs always, and runs a notified handler once at the end", async () => {
+    const { reporter, dir, exitCode } = await run(`
+- hosts: group1
+  gather_facts: false
+  tasks:
+    - block:
+        - name: write
+          copy: { content: "x\\n", dest: "DIR/{{ inventory_hostname }}.txt" }
+          notify: note
+        - name: write again
+          copy: { content: "y\\n", dest: "DIR/{{ inventory_hostname }}.txt" }
+          notify: note
+        - fail: { msg: broken }
+          when: inventory_hostname == "b"
+      rescue:
+        - name: rescued
+          debug: { msg: rescued }
+      always:
+        - name: always
+          debug: { msg: always }
+  handlers:
+    - name: note
+      copy: { content: "handled\\n", dest: "DIR/{{ inventory_hostname }}.handled" }
+`);
+    expect(exitCode).toBe(0);
+    expect(reporter.status("rescued", "b")).toBe("ok");
+    expect(reporter.results.some((e) => e.task === "rescued" && e.host === "a")).toBe(false);
+    expect(reporter.status("always", "a")).toBe("ok");
+    expect(reporter.results.filter((e) => e.task === "note").map((e) => e.host).sort()).toEqual(["a", "b"]);
+    expect(reporter.stats.b).toMatchObject({ failures: 0, rescued: 1 });
+    expect(await readFile(path.join(dir, "a.handled"), "utf8")).toBe("handled\n");
+  });
+
+  it("fails the host, stops running it, and returns exit code 2", async () => {
+    const { reporter, exitCode } = await run(`
+- hosts: group1
+  gather_facts: false
+  tasks:
+    - fail: { msg: "only b" }
+      when: inventory_hostname == "b"
+    - name: after
+      debug: { msg: still here }
+`);
+    expect(exitCode).toBe(2);
+    expect(reporter.status("after", "a")).toBe("ok");
+    expect(reporter.results.some((e) => e.task === "after" && e.host === "b")).toBe(false);
+  });
+
+  it("changes nothing in check mode and reports what would change", async () => {
+    const { reporter, dir } = await run(
+      `
+- hosts: a
+  gather_facts: false
+  tasks:
+    - name: file
+      copy: { content: "hello\\n", dest: "DIR/out.txt" }
+    - name: cmd
+      command: touch DIR/touched
+`,
+      { check: true },
+    );
+    expect(reporter.status("file")).toBe("changed");
+    expect(reporter.results.find((e) => e.task === "file")!.result.diff[0]?.after).toBe("hello\n");
+    expect(reporter.status("cmd")).toBe("skipped");
+    expect(existsSync(path.join(dir, "out.txt"))).toBe(false);
+    expect(existsSync(path.join(dir, "touched"))).toBe(false);
+  });
+
+  it("selects tasks by tag and includes task files per host with their own variables", async () => {
+    const { reporter } = await run(
+      `
+- hosts: group1
+  gather_facts: false
+  tasks:
+    - name: tagged
+      debug: { msg: t }
+      tags: [web]
+    - name: untagged
+      debug: { msg: u }
+    - include_tasks: "{{ inventory_hostname }}.yml"
+      tags: [web]
+`,
+      { tags: ["web"], files: { "a.yml": "- name: from a\n  debug: { msg: a }\n", "b.yml": "- name: from b\n  debug: { msg: b }\n" } },
+    );
+    expect(reporter.status("tagged")).toBe("ok");
+    expect(reporter.results.some((e) => e.task === "untagged")).toBe(false);
+    expect(reporter.status("from a", "a")).toBe("ok");
+    expect(reporter.status("from b", "b")).toBe("ok");
+    expect(reporter.results.some((e) => e.task === "from a" && e.host === "b")).toBe(false);
+  });
+
+  it("fails a task that uses an undefined variable, naming it, the file and the task", async () => {
+    const { reporter, exitCode } = await run(`
+- hosts: a
+  gather_facts: false
+  tasks:
+    - name: uses a typo
+      debug: { msg: "{{ mqtt_pasword }}" }
+`);
+    expect(exitCode).toBe(2);
+    const msg = reporter.results.find((e) => e.task === "uses a typo")!.result.msg ?? "";
+    expect(msg).toContain('undefined variable "mqtt_pasword"');
+    expect(msg).toMatch(/site\.yml:5/);
+    expect(msg).toContain('task "uses a typo"');
+  });
+
+  it("lets extra vars win over play vars, and play vars over inventory", async () => {
+    const { reporter } = await run(
+      `
+- hosts: a
+  gather_facts: false
+  vars: { port: 1, name: play }
+  tasks:
+    - name: show
+      debug: { msg: "{{ port }} {{ name }} {{ from_inventory }}" }
+`,
+      { extraVars: { port: 3 }, files: { "group_vars/all.yml": "port: 0\nname: inventory\nfrom_inventory: yes-inv\n" } },
+    );
+    expect(reporter.results.find((e) => e.task === "show")!.result.msg).toBe("3 play yes-inv");
+  });
+});
