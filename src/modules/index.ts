@@ -16,6 +16,7 @@ import { setFactModule } from "./set_fact.js";
 import { assertModule } from "./assert.js";
 import { failModule } from "./fail.js";
 import { mqttCheckModule } from "./mqtt_check.js";
+import { gitModule } from "./git.js";
 import { mosquittoBrokerModule } from "../mosquitto/broker-module.js";
 
 export const builtinModules: readonly Module<unknown>[] = [
@@ -41,6 +42,7 @@ export const builtinModules: readonly Module<unknown>[] = [
   failModule,
   mosquittoBrokerModule,
   mqttCheckModule,
+  gitModule,
 ];
 
 export function findModule(name: string): Module<unknown> | undefined {

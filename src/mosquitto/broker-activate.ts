@@ -160,6 +160,7 @@ export async function activateBroker(
   if (outcome.ok) return { activation };
 
   const where = `${target.service} on ${ctx.host}`;
+  const reason = outcome.reason.replace(/\.$/, "");
   const failed = describeOutcome(outcome, target, "the new configuration");
   if (journal.isEmpty) {
     throw new ModuleFailure(`${target.service} did not ${activation} on ${ctx.host} (${outcome.reason}); this task changed no file, so there is nothing to roll back.\n${failed}`, {
@@ -184,7 +185,7 @@ export async function activateBroker(
   if (rollback.ok && restoreProblems.length === 0) {
     const answering = listener ? `answers on ${listener.address ?? target.host}:${listener.port}` : "runs (its status says so; the restored files name no port to check)";
     throw new ModuleFailure(
-      `${where} did not take the new configuration: ${outcome.reason}. It was rolled back (${describeRestore(journal)}), and ${target.service} ${answering} again.\n${failed}`,
+      `${where} did not take the new configuration: ${reason}. It was rolled back (${describeRestore(journal)}), and ${target.service} ${answering} again.\n${failed}`,
       fields,
     );
   }

@@ -23,7 +23,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { serviceManagerFor } from "../modules/service.js";
-import type { RunArgv, ServiceStatus } from "../modules/service-managers.js";
+import type { RunArgv, ServiceManager, ServiceStatus } from "../modules/service-managers.js";
 import { asModuleFailure, runChecked, runOptions } from "../modules/remote-file.js";
 import { defineModule, ModuleFailure, type Change, type ModuleContext } from "../modules/types.js";
 import { hashFormatForVersion } from "./password-hash.js";
@@ -56,9 +56,8 @@ function probeTargets(args: BrokerArgs): ProbeTarget[] {
   return targets;
 }
 
-async function probeHost(ctx: ModuleContext, args: BrokerArgs, run: RunArgv): Promise<{ probe: BrokerProbe; status: ServiceStatus }> {
+async function probeHost(ctx: ModuleContext, args: BrokerArgs, run: RunArgv, manager: ServiceManager): Promise<{ probe: BrokerProbe; status: ServiceStatus }> {
   const targets = probeTargets(args);
-  const manager = serviceManagerFor(await ctx.facts(), run);
   const [files, status] = await Promise.allSettled([run(brokerProbeArgv(targets)), manager.probe(args.service)]);
   if (files.status === "rejected") throw files.reason;
   if (files.value.exitCode !== 0) {
@@ -117,7 +116,8 @@ export const mosquittoBrokerModule = defineModule({
   async plan(ctx, args) {
     const wantedContents = await Promise.all(args.files.map((file) => fileContent(ctx, file)));
     const run: RunArgv = (argv) => ctx.conn.run(argv, runOptions(ctx));
-    const { probe, status } = await probeHost(ctx, args, run);
+    const manager = serviceManagerFor(await ctx.facts(), run);
+    const { probe, status } = await probeHost(ctx, args, run, manager);
     const version = probe.version ?? "";
     const format = hashFormatForVersion(version);
 
@@ -157,7 +157,6 @@ export const mosquittoBrokerModule = defineModule({
     const journal = new DeployJournal();
     const changes: Change[] = planned.map((file) => writeChange(ctx, file, journal));
     if (activation !== "none") {
-      const manager = serviceManagerFor(await ctx.facts(), run);
       const target: BrokerTarget = {
         service: args.service,
         port: args.port,

@@ -148,7 +148,7 @@ function planDeliveries(
     reader: Party;
     facets: string[];
   }
-  const candidates: Candidate[] = [];
+  let candidates: Candidate[] = [];
   for (const { topic, owner } of topics) {
     // the owner's own client is one side (a %c topic is only its own); the other side is any identity, or the owner itself
     const partners = [owner, ...identities.map(party)];
@@ -181,6 +181,9 @@ function planDeliveries(
     }
     if (best === undefined) break;
     for (const key of best.facets) covered.add(key);
+    // the owner's client is now taken by this check (its id may be in the topic): no other pair may use it
+    const taken = best.topic;
+    candidates = candidates.filter((candidate) => candidate.topic !== taken);
     const self = best.writer === best.reader;
     checks.push({
       kind: "delivery",
@@ -205,15 +208,18 @@ function planForbidden(
 ): BrokerCheck[] {
   const checks: BrokerCheck[] = [];
   for (const me of identities) {
-    const self = party(me);
     const others = identities.filter((identity) => identity !== me);
-    const mine = (rule: AclRule): boolean => rule.kind === "pattern" || rule.user === me;
-    const concrete = (filter: (rule: AclRule) => boolean): string[] =>
-      rules.filter((rule) => mine(rule) && filter(rule) && !rule.topic.startsWith("$")).flatMap((rule) => concreteTopic(rule, self, newToken) ?? []);
-    const denied = concrete((rule) => rule.access === "deny");
+    const mine = rules.filter((rule) => (rule.kind === "pattern" || rule.user === me) && !rule.topic.startsWith("$"));
+    // each check connects its own client: a topic made from a %c rule names that client's id
+    const ownTopic = (rule: AclRule): { self: Party; topic: string } | undefined => {
+      const self = party(me);
+      const topic = concreteTopic(rule, self, newToken);
+      return topic === undefined ? undefined : { self, topic };
+    };
+    const denies = mine.filter((rule) => rule.access === "deny");
 
     // may not read: each of its deny rules; without those, the first topic someone else may write
-    const notDelivered = (topic: string): BrokerCheck | undefined => {
+    const notDelivered = (self: Party, topic: string): BrokerCheck | undefined => {
       if (model.allows(client(self), topic, "read")) return undefined;
       const writer = firstAllowed(model, [...others, me], topic, "write", party);
       if (writer === undefined) return undefined;
@@ -221,18 +227,23 @@ function planForbidden(
       if (witness === undefined) return undefined;
       return { kind: "not-delivered", name: `${who(self)} does not receive ${topic}`, topic, writer, reader: self, witness };
     };
-    const readChecks = denied.flatMap((topic) => notDelivered(topic) ?? []);
+    const readChecks = denies.flatMap((rule) => {
+      const own = ownTopic(rule);
+      return own === undefined ? [] : (notDelivered(own.self, own.topic) ?? []);
+    });
     if (readChecks.length === 0) {
-      const first = topics.map((candidate) => notDelivered(candidate.topic)).find((check) => check !== undefined);
+      const first = topics.map((candidate) => notDelivered(party(me), candidate.topic)).find((check) => check !== undefined);
       if (first !== undefined) readChecks.push(first);
     }
     checks.push(...readChecks);
 
     // may not write: each of its deny rules, and the first topic it may read but not write
-    const readOnly = concrete((rule) => rule.access === "read").filter(
-      (topic) => model.allows(client(self), topic, "read") && !model.allows(client(self), topic, "write"),
-    );
-    for (const topic of [...denied, ...readOnly.slice(0, 1)]) {
+    const readOnly = mine
+      .filter((rule) => rule.access === "read")
+      .map(ownTopic)
+      .find((own) => own !== undefined && model.allows(client(own.self), own.topic, "read") && !model.allows(client(own.self), own.topic, "write"));
+    const writeTargets = [...denies.map(ownTopic), readOnly].flatMap((own) => own ?? []);
+    for (const { self, topic } of writeTargets) {
       if (model.allows(client(self), topic, "write")) continue;
       const witness = firstAllowed(model, others, topic, "read", party);
       if (witness === undefined) continue;

@@ -38,7 +38,17 @@ readonly CACHE_LOCK=$CACHE_DIR/build.lock
 readonly BASE_PACKAGES=openssh-server,python3,sudo,mosquitto,mosquitto-clients,procps,iproute2,python3-paho-mqtt,iputils-ping
 readonly BASE_RECIPE=4
 # Packages NOT in the base, served by the hosts' local apt repository so tests can install them.
-readonly REPO_PACKAGES="hello tree jq libjq1 libonig5"
+# apt-get download resolves no dependencies: git and python3-boto3 (kinesis-bridge.yml) come with
+# every package they need on top of the base, as `apt-get -s install` against the base's dpkg
+# status lists them (perl-base and libssl3 are newer versions of base packages that perl and
+# openssl require exactly).
+readonly REPO_PACKAGES="hello tree jq libjq1 libonig5 \
+git git-man liberror-perl libcurl3-gnutls libbrotli1 libldap-2.5-0 libsasl2-2 libsasl2-modules-db \
+libnghttp2-14 libpsl5 librtmp1 libssh2-1 perl perl-base perl-modules-5.36 libperl5.36 libgdbm6 \
+libgdbm-compat4 libssl3 openssl ca-certificates \
+python3-boto3 python3-botocore python3-s3transfer python3-jmespath python3-dateutil python3-six \
+python3-urllib3 python3-certifi python3-charset-normalizer python3-idna python3-pkg-resources \
+python3-chardet python3-requests"
 
 # Test-only credentials, documented in test/fleet/README.md.
 readonly OPS_SUDO_PASSWORD=ops-sudo-pass

@@ -44,10 +44,10 @@ export function parseJson(run: TsibleRun): JsonDocument {
   }
 }
 
-/** "task name @ host" for every task result that changed */
+/** "task name @ host" for every task result that changed (a failed command, which Ansible also marks changed, is a failure instead) */
 export function changedTasks(document: JsonDocument): string[] {
   return document.plays
     .flatMap((play) => play.tasks)
-    .flatMap((task) => Object.entries(task.hosts).filter(([, result]) => result.changed).map(([host]) => `${task.task.name} @ ${host}`))
+    .flatMap((task) => Object.entries(task.hosts).filter(([, result]) => result.changed && !result.failed).map(([host]) => `${task.task.name} @ ${host}`))
     .sort();
 }

@@ -74,8 +74,19 @@ describe("planBrokerChecks", () => {
     // a self round trip is one client; every other party has its own client id
     const self = deliveries[0];
     expect(self?.writer).toBe(self?.reader);
-    const ids = checks.flatMap((check) => ("party" in check ? [check.party.clientId] : []));
-    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("gives every check its own clients: checks run at once, and a broker drops a client whose id connects again", () => {
+    const { checks } = plan({ allowAnonymous: true, absentUsers: ["old"], bridges: [{ name: "cloud", remoteClientId: "pi-01" }], rules: [...runbookRules, topic("reader", "sensors/private/#", "deny"), pattern("clients/%c/#", "readwrite")] });
+    const owner = new Map<string, string>();
+    for (const check of checks) {
+      const parties = Object.values(check).filter((value): value is { clientId: string } => typeof value === "object" && value !== null && "clientId" in value);
+      for (const id of new Set(parties.map((p) => p.clientId))) {
+        expect(owner.get(id), `${id} in "${owner.get(id)}" and "${check.name}"`).toBeUndefined();
+        owner.set(id, check.name);
+      }
+    }
+    expect(owner.size).toBeGreaterThan(checks.length);
   });
 
   it("keeps the number of pairs linear in the rules, not quadratic in the users", () => {
