@@ -31,7 +31,7 @@ const REFORMATTED =
 export function transplantEdit(original: string, renderedBefore: string, renderedAfter: string, expected: unknown): TransplantResult {
   if (renderedBefore === renderedAfter) return { text: original, warnings: [] };
   if (original === renderedBefore) return { text: renderedAfter, warnings: [] };
-  const text = applyLineEdits(original, lineEdits(renderedBefore, renderedAfter));
+  const text = applyLineEdits(original, renderedBefore, lineEdits(renderedBefore, renderedAfter));
   if (text !== undefined && readsAs(text, expected)) return { text, warnings: [] };
   return { text: renderedAfter, warnings: [REFORMATTED] };
 }
@@ -55,13 +55,16 @@ function lineEdits(before: string, after: string): LineEdit[] {
 }
 
 /** The original with the edits applied, or undefined when its lines do not match the rendering's. */
-function applyLineEdits(original: string, edits: LineEdit[]): string | undefined {
+function applyLineEdits(original: string, renderedBefore: string, edits: LineEdit[]): string | undefined {
   const lines = original.split("\n");
+  const rendered = renderedBefore.split("\n");
   const crlf = lines.filter((line) => line.endsWith("\r")).length > lines.length / 2;
   // from the bottom, so earlier indexes stay valid
   for (const edit of [...edits].reverse()) {
     const matches = edit.removed.every((line, offset) => same(lines[edit.at + offset], line));
-    if (!matches || edit.at > lines.length) return undefined;
+    // the line above the edit anchors it: it must be the same line in both
+    const anchored = edit.at === 0 || same(lines[edit.at - 1], rendered[edit.at - 1] ?? "");
+    if (!matches || !anchored || edit.at > lines.length) return undefined;
     let at = edit.at;
     if (edit.removed.length === 0) {
       // blank lines, and comments less indented than the new lines, introduce what follows: insert above them

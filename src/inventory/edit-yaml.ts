@@ -30,7 +30,7 @@ export function addHostYaml(text: string, file: string, host: string, group: str
       const current = toPlainObject(document, entry.value);
       const changed = Object.entries(vars).filter(([key, value]) => !isDeepStrictEqual(current[key], value));
       if (changed.length === 0) return { text, warnings: [] };
-      if (isMap(entry.value)) for (const [key, value] of changed) entry.value.set(key, document.createNode(value));
+      if (isMap(entry.value)) for (const [key, value] of changed) setKeepingComment(document, entry.value, key, value);
       else entry.value = document.createNode({ ...current, ...Object.fromEntries(changed) });
       return transplantEdit(text, before, render(document, text), document.toJS());
     }
@@ -90,14 +90,26 @@ export function removeHostYaml(text: string, file: string, host: string, group?:
       hosts.delete(item.key);
       removed = true;
     }
-    // an emptied `hosts:` goes, and a group left with nothing reads as `group:`
+    // an emptied `hosts:` goes, and a group left with nothing reads as `group:` (keeping its comment)
     if (hosts.items.length === 0 && isMap(pair.value)) {
       pair.value.delete("hosts");
-      if (pair.value.items.length === 0) pair.value = null;
+      if (pair.value.items.length === 0) {
+        const empty = new Scalar(null);
+        empty.comment = pair.value.commentBefore ?? pair.value.comment;
+        pair.value = empty;
+      }
     }
   }
   if (!removed) return { text, warnings: [] };
   return transplantEdit(text, before, render(document, text), document.toJS());
+}
+
+/** A scalar is changed in place, so a comment after it (`key: value # why`) stays. */
+function setKeepingComment(document: Document.Parsed, map: YAMLMap, key: string, value: unknown): void {
+  const node = map.get(key, true);
+  const isPlain = value === null || ["string", "number", "boolean"].includes(typeof value);
+  if (isScalar(node) && isPlain) node.value = value;
+  else map.set(key, document.createNode(value));
 }
 
 function rootMap(document: Document.Parsed, file: string): YAMLMap {

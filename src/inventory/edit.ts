@@ -51,6 +51,7 @@ export async function addHostToInventory(
   const typed = Object.fromEntries(Object.entries(vars).map(([key, value]) => [key, iniValue(key, value)]));
   const result = await editInventoryFile(file, { file, host, group, action: "add", vars: typed }, (text, path, format) =>
     format === "yaml" ? addHostYaml(text, path, host, group, typed) : { text: addHostIni(text, path, host, group, vars), warnings: [] },
+    options,
   );
   return { ...result, warnings: [...warnings, ...result.warnings] };
 }

@@ -11,7 +11,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { AclRule } from "../mosquitto/acl.js";
-import { formatReport, verifyBroker, type BrokerUser } from "../mosquitto/verify.js";
+import type { BrokerUser } from "../mosquitto/verify.js";
 import { Secret } from "../secrets.js";
 import { ansibleBool } from "./system-args.js";
 import { defineModule, ModuleFailure } from "./types.js";
@@ -57,6 +57,8 @@ export const mqttCheckModule = defineModule({
     const present = args.users.filter((user) => user.state === "present").map(toUser);
     const absent = [...args.users.filter((user) => user.state === "absent"), ...args.absent_users].map(toUser);
     if (present.length === 0) throw new ModuleFailure("mqtt_check needs at least one user whose state is present");
+    // the MQTT client library is large: load it only when a check really runs
+    const { formatReport, verifyBroker } = await import("../mosquitto/verify.js");
     const report = await verifyBroker({
       endpoint: { host: args.host, port: args.port, ca, timeoutMs: args.timeout * 1000 },
       users: present,

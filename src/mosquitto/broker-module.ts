@@ -31,7 +31,7 @@ import { activateBroker, restoreFiles, type BrokerTarget } from "./broker-activa
 import { brokerArgs, type BrokerArgs, type BrokerFileArgs } from "./broker-args.js";
 import {
   chooseActivation,
-  configFileNeedsContent,
+  contentDiffers,
   describeActivation,
   fileProblem,
   hashFormatName,
@@ -78,7 +78,7 @@ async function oldContents(ctx: ModuleContext, files: readonly ProbedFile[], wan
   return Promise.all(
     files.map(async (probed, index) => {
       const content = wanted[index];
-      if (probed.kind !== "file" || content === undefined || !configFileNeedsContent(probed, { content, attributes: {}, reload: false })) return undefined;
+      if (probed.kind !== "file" || content === undefined || !contentDiffers(probed, content)) return undefined;
       const old = await asModuleFailure(ctx.conn.readFile(probed.realPath, { become: ctx.become }));
       if (old === undefined) throw new ModuleFailure(`${probed.realPath} vanished while tsible was reading it`);
       return old;
@@ -97,13 +97,15 @@ function writeChange(ctx: ModuleContext, file: PlannedFile, journal: DeployJourn
         await asModuleFailure(ctx.conn.writeFile(file.path, file.content, { ...file.attributes, become: ctx.become }));
       } catch (error) {
         // the broker was not told yet; put back what this task wrote so far, so the next run sees (and activates) every change
-        const written = journal.paths;
+        const written = journal.paths.filter((path) => path !== file.path);
         const problems = await restoreFiles(ctx, journal);
         const message = error instanceof Error ? error.message : String(error);
         const restored =
-          problems.length === 0
-            ? `the files this task had written were put back (${written.join(", ")}); the broker was not touched`
-            : `and these files could not be put back:\n${problems.map((problem) => `  ${problem}`).join("\n")}`;
+          problems.length > 0
+            ? `and these files could not be put back:\n${problems.map((problem) => `  ${problem}`).join("\n")}`
+            : written.length > 0
+              ? `the files this task had written before it were put back (${written.join(", ")}); the broker was not touched`
+              : "no other file had been written; the broker was not touched";
         throw new ModuleFailure(`writing ${file.path} failed: ${message}; ${restored}`, { path: file.path });
       }
     },

@@ -96,14 +96,14 @@ export interface ConfigFileWant {
 }
 
 /** The content differs: the old bytes must be read (for the diff, and for a rollback) */
-export function configFileNeedsContent(probe: ProbedFile, want: ConfigFileWant): boolean {
-  return probe.kind === "absent" || probe.sha256 !== sha256(want.content);
+export function contentDiffers(probe: ProbedFile, content: Buffer): boolean {
+  return probe.kind === "absent" || probe.sha256 !== sha256(content);
 }
 
 /** A content write, an attributes-only rewrite, or undefined when the file is as wanted */
 export function planConfigFile(probe: ProbedFile, want: ConfigFileWant, oldContent: Buffer | undefined): PlannedFile | undefined {
   const path = probe.realPath;
-  if (configFileNeedsContent(probe, want)) {
+  if (contentDiffers(probe, want.content)) {
     const before = probe.kind === "absent" ? "" : oldContent === undefined ? undefined : diffable(oldContent);
     const after = diffable(want.content);
     const parts =

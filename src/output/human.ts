@@ -57,7 +57,7 @@ export class HumanReporter implements Reporter {
     const detail = result.msg && !result.censored ? ` => ${result.msg}` : "";
     switch (result.status) {
       case "ok":
-        this.line(c.ok(`ok: [${host}]${suffix}${this.options.verbosity > 0 ? detail : ""}`));
+        this.line(c.ok(`ok: [${host}]${suffix}${detail}`));
         break;
       case "changed":
         this.line(c.changed(`changed: [${host}]${suffix}`));

@@ -193,9 +193,8 @@ async function record(
   io: ReleaseIo,
 ): Promise<number> {
   const base = await releaseBase({ infra: request.infra, version: prepared.version, playbook: prepared.playbookName, inventoryDir: prepared.inventoryDir });
-  const hosts: LocalLogLine["hosts"] = {};
   let exitCode = runExitCode;
-  await Promise.all(
+  const outcomes = await Promise.all(
     prepared.hosts.map(async (name) => {
       const result = hostResult(stats[name]);
       const changed = stats[name]?.changed ?? 0;
@@ -210,9 +209,11 @@ async function record(
           exitCode = exitCode === ReleaseExit.ok ? ReleaseExit.hostFailed : exitCode;
         }
       }
-      hosts[name] = { result, changed, recorded };
+      return [name, { result, changed, recorded }] as const;
     }),
   );
+  // in inventory order, whatever order the hosts answered in
+  const hosts: LocalLogLine["hosts"] = Object.fromEntries(outcomes);
   const results = Object.values(hosts).map((host) => host.result);
   const overall: HostResult = results.includes("failed") ? "failed" : results.includes("unreachable") ? "unreachable" : "ok";
   await appendLocalLog(prepared.stateDir, { ...base, result: overall, exitCode, hosts });

@@ -1,0 +1,90 @@
+/**
+ * The floor: the least any tool must do to prove a no-op run is a no-op. One ssh connection per
+ * host, all hosts at once (system OpenSSH, no ControlMaster, so every run pays the full handshake
+ * as tsible does), and in ONE remote shell (sudo, as the plays become root) every read-only check
+ * the no-op run makes: the sha256 and owner/group/mode of each managed file, the directories'
+ * owner/group/mode, the packages' dpkg state, the broker's running state, its boot links, and the
+ * mosquitto version (which decides the password hash format). Timed in-process by bench/run.ts,
+ * so the floor pays no tool start-up at all.
+ */
+import { spawn } from "node:child_process";
+import type { BenchHost } from "./lib/fleet.js";
+
+export interface FloorPaths {
+  mainConfig: string;
+  configDir: string;
+  dataDir: string;
+  pidDir: string;
+}
+
+export const defaultFloorPaths: FloorPaths = {
+  mainConfig: "/etc/mosquitto/mosquitto.conf",
+  configDir: "/var/lib/dgcsdev/mosquitto/conf",
+  dataDir: "/var/lib/dgcsdev/mosquitto/data",
+  pidDir: "/run/mosquitto",
+};
+
+/** The remote script; the paths are fixed constants of the benchmark, single-quoted */
+export function floorScript(paths: FloorPaths): string {
+  const q = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+  const files = [paths.mainConfig, `${paths.configDir}/conf.d/tsible-bridges.conf`, `${paths.configDir}/acl`, `${paths.configDir}/passwd`];
+  const dirs = [paths.configDir, `${paths.configDir}/conf.d`, paths.dataDir, paths.pidDir];
+  return [
+    `for f in ${files.map(q).join(" ")}; do sha256sum "$f"; stat -c '%U %G %a %n' "$f"; done`,
+    `stat -c '%U %G %a %F %n' ${dirs.map(q).join(" ")}`,
+    `dpkg-query -W -f='\${Package} \${Version} \${db:Status-Status}\\n' mosquitto mosquitto-clients`,
+    `service mosquitto status; echo "service status $?"`,
+    `ls /etc/rc2.d /etc/rc3.d /etc/rc4.d /etc/rc5.d | grep -c mosquitto`,
+    `mosquitto -h 2>&1 | head -n 1`,
+    "",
+  ].join("\n");
+}
+
+export interface FloorRun {
+  wallMs: number;
+  failures: string[];
+  outputs: Map<string, string>;
+}
+
+export async function runFloor(hosts: BenchHost[], knownHostsFile: string, user: string, paths = defaultFloorPaths): Promise<FloorRun> {
+  const script = floorScript(paths);
+  const started = performance.now();
+  const results = await Promise.all(hosts.map((host) => checkHost(host, knownHostsFile, user, script)));
+  const wallMs = performance.now() - started;
+  const failures: string[] = [];
+  const outputs = new Map<string, string>();
+  results.forEach((result, index) => {
+    const host = hosts[index]!;
+    outputs.set(host.name, result.stdout);
+    // the script's last check (mosquitto -h) always ends it; a broken connection does not get there
+    if (result.code !== 0 || !/mosquitto version/.test(result.stdout)) failures.push(`${host.name}: exit ${result.code} ${result.stderr.trim()}`);
+  });
+  return { wallMs, failures, outputs };
+}
+
+function checkHost(host: BenchHost, knownHostsFile: string, user: string, script: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      "ssh",
+      [
+        "-o", "BatchMode=yes",
+        "-o", "ControlMaster=no",
+        "-o", "ControlPath=none",
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", `UserKnownHostsFile=${knownHostsFile}`,
+        "-o", "ConnectTimeout=20",
+        "-i", host.keyFile,
+        "-l", user,
+        host.address,
+        "sudo -n sh -s",
+      ],
+      { stdio: ["pipe", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(script);
+  });
+}

@@ -1,0 +1,167 @@
+/** bench/results.json (every size measured so far) and bench/results.md rendered from it. */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { median } from "./measure.js";
+
+export type Tool = "tsible" | "ansible" | "ansibleWarm" | "floor";
+export type ScenarioName = "first" | "noop" | "check";
+
+export interface Sample {
+  wallMs: number;
+  maxRssKb: number;
+  treePeakPssKb: number;
+  exitCode: number;
+  /** hosts the PLAY RECAP reports changed=0 / failed or unreachable */
+  unchangedHosts: number;
+  failedHosts: number;
+}
+
+export interface SizeResult {
+  size: number;
+  date: string;
+  samples: Record<ScenarioName, Partial<Record<Tool, Sample[]>>>;
+  /** tsible's and Ansible's files compared on one host after each tool's first deploy */
+  equivalence: string[];
+  /** what each tool changed on hosts the other one had deployed */
+  crossTool: string[];
+  notes: string[];
+}
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGb: string;
+  kernel: string;
+  node: string;
+  ansible: string;
+  openssh: string;
+}
+
+export interface ResultsFile {
+  machine: Machine;
+  sizes: Record<string, SizeResult>;
+}
+
+export function loadResults(file: string, machine: Machine): ResultsFile {
+  if (!existsSync(file)) return { machine, sizes: {} };
+  const previous = JSON.parse(readFileSync(file, "utf8")) as ResultsFile;
+  // numbers from another machine are not comparable: start over
+  if (previous.machine.cpuModel !== machine.cpuModel || previous.machine.cpus !== machine.cpus) return { machine, sizes: {} };
+  return { machine, sizes: previous.sizes };
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+const mb = (kb: number) => (kb / 1024).toFixed(0);
+
+function med(samples: Sample[] | undefined, pick: (sample: Sample) => number): number | undefined {
+  return samples && samples.length > 0 ? median(samples.map(pick)) : undefined;
+}
+
+function cell(samples: Sample[] | undefined): string {
+  if (!samples || samples.length === 0) return "-";
+  const walls = samples.map((sample) => sample.wallMs);
+  return `${seconds(median(walls))} (${seconds(Math.min(...walls))}-${seconds(Math.max(...walls))}, n=${walls.length})`;
+}
+
+function ratio(a: number | undefined, b: number | undefined, digits = 2): string {
+  return a === undefined || b === undefined || b === 0 ? "-" : (a / b).toFixed(digits);
+}
+
+const scenarioTitles: Record<ScenarioName, string> = {
+  first: "first deploy (fresh hosts)",
+  noop: "no-op re-run",
+  check: "`--check --diff` after one variable change",
+};
+
+export function renderMarkdown(results: ResultsFile): string {
+  const sizes = Object.values(results.sizes).sort((a, b) => a.size - b.size);
+  const m = results.machine;
+  const out: string[] = [];
+  out.push("# tsible vs Ansible vs the floor: playbooks/mosquitto.yml on real sshd hosts", "");
+  out.push("Written by `npm run bench` (bench/run.ts); how it measures is in bench/README.md. Wall times in seconds:");
+  out.push("median (min-max, n = samples). Every sample of every tool ran against the same fleet of hosts; first-deploy");
+  out.push("samples each got freshly booted hosts.", "");
+  out.push(`Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB memory, Linux ${m.kernel}, Node ${m.node}, ${m.ansible}, ${m.openssh}.`);
+  out.push("Hosts: network namespaces on this same machine (test/fleet), so controller and hosts share these CPUs.", "");
+  for (const result of sizes) {
+    const n = result.size;
+    out.push(`## ${n} host${n === 1 ? "" : "s"} (forks = ${n}; measured ${result.date})`, "");
+    out.push("| scenario | tsible | Ansible (cold ssh) | Ansible (warm ControlPersist) | floor | Ansible / tsible | tsible / floor | tsible ms/host | Ansible ms/host | floor ms/host |");
+    out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (const scenario of ["first", "noop", "check"] as const) {
+      const s = result.samples[scenario];
+      const t = med(s.tsible, (x) => x.wallMs);
+      const a = med(s.ansible, (x) => x.wallMs);
+      const f = med(s.floor, (x) => x.wallMs);
+      out.push(
+        `| ${scenarioTitles[scenario]} | ${cell(s.tsible)} | ${cell(s.ansible)} | ${cell(s.ansibleWarm)} | ${cell(s.floor)} | ${ratio(a, t, 1)}x | ${ratio(t, f)} | ${t === undefined ? "-" : (t / n).toFixed(0)} | ${a === undefined ? "-" : (a / n).toFixed(0)} | ${f === undefined ? "-" : (f / n).toFixed(0)} |`,
+      );
+    }
+    out.push("", "Controller memory, MB (median over samples): peak RSS of the largest single process (GNU time -v) / peak summed PSS of the whole process tree (sampled every 100 ms).", "");
+    out.push("| scenario | tsible RSS / tree PSS | Ansible RSS / tree PSS |", "| --- | --- | --- |");
+    for (const scenario of ["first", "noop", "check"] as const) {
+      const s = result.samples[scenario];
+      const memory = (samples: Sample[] | undefined) => {
+        const rss = med(samples, (x) => x.maxRssKb);
+        const pss = med(samples, (x) => x.treePeakPssKb);
+        return rss === undefined || pss === undefined ? "-" : `${mb(rss)} / ${mb(pss)}`;
+      };
+      out.push(`| ${scenarioTitles[scenario]} | ${memory(s.tsible)} | ${memory(s.ansible)} |`);
+    }
+    out.push("");
+    out.push(`Same files: ${result.equivalence.length === 0 ? "yes: after each tool's first deploy, the config, bridges and ACL were byte-identical with the same owner and mode, and both password files held the same users with `$7$101$` hashes that verify against the wanted passwords." : "NO:\n\n```\n" + result.equivalence.join("\n") + "\n```"}`);
+    for (const line of result.crossTool) out.push(`- ${line}`);
+    for (const line of result.notes) out.push(`- ${line}`);
+    out.push("");
+  }
+  if (sizes.length > 1) {
+    out.push("## Cost per host as N grows (median wall time / N, ms)", "");
+    out.push("| N | tsible first | Ansible first | tsible no-op | Ansible no-op | floor no-op | tsible check | Ansible check | tsible peak RSS MB |");
+    out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (const result of sizes) {
+      const per = (samples: Sample[] | undefined) => {
+        const value = med(samples, (x) => x.wallMs);
+        return value === undefined ? "-" : (value / result.size).toFixed(0);
+      };
+      const s = result.samples;
+      const rss = med([...(s.first.tsible ?? []), ...(s.noop.tsible ?? []), ...(s.check.tsible ?? [])], (x) => x.maxRssKb);
+      out.push(`| ${result.size} | ${per(s.first.tsible)} | ${per(s.first.ansible)} | ${per(s.noop.tsible)} | ${per(s.noop.ansible)} | ${per(s.noop.floor)} | ${per(s.check.tsible)} | ${per(s.check.ansible)} | ${rss === undefined ? "-" : mb(rss)} |`);
+    }
+    out.push("");
+  }
+  out.push("## Targets", "");
+  out.push(...targetLines(sizes), "");
+  return out.join("\n");
+}
+
+function targetLines(sizes: SizeResult[]): string[] {
+  const lines: string[] = [];
+  const at20 = sizes.find((result) => result.size === 20);
+  if (!at20) lines.push("- 20 hosts: not measured in this results file.");
+  else {
+    for (const scenario of ["noop", "check"] as const) {
+      const s = at20.samples[scenario];
+      const t = med(s.tsible, (x) => x.wallMs);
+      const a = med(s.ansible, (x) => x.wallMs);
+      const f = med(s.floor, (x) => x.wallMs);
+      if (t === undefined || a === undefined || f === undefined) continue;
+      lines.push(`- ${scenarioTitles[scenario]} at 20 hosts: ${(a / t).toFixed(1)}x faster than Ansible (target >= 10x: ${a / t >= 10 ? "met" : "MISSED"}); ${(t / f).toFixed(2)}x the floor (target <= 2x: ${t / f <= 2 ? "met" : "MISSED"}).`);
+    }
+    const t = med(at20.samples.first.tsible, (x) => x.wallMs);
+    const a = med(at20.samples.first.ansible, (x) => x.wallMs);
+    if (t !== undefined && a !== undefined) lines.push(`- first deploy at 20 hosts: ${(a / t).toFixed(1)}x faster than Ansible (target >= 5x: ${a / t >= 5 ? "met" : "MISSED"}).`);
+  }
+  const large = sizes.filter((result) => result.size >= 100);
+  if (large.length === 0) lines.push("- 100+ hosts: not measured in this results file.");
+  for (const result of large) {
+    const all = [...(result.samples.first.tsible ?? []), ...(result.samples.noop.tsible ?? []), ...(result.samples.check.tsible ?? [])];
+    const peak = Math.max(...all.map((x) => x.maxRssKb), 0);
+    const treePeak = Math.max(...all.map((x) => x.treePeakPssKb), 0);
+    lines.push(`- ${result.size} hosts: tsible's peak controller memory ${mb(peak)} MB RSS (tree PSS ${mb(treePeak)} MB); target < 300 MB: ${peak < 300 * 1024 ? "met" : "MISSED"}. Per-host time: see the table above (flat = the same ms/host as at 20).`);
+  }
+  return lines;
+}
+
+export function saveResults(jsonFile: string, markdownFile: string, results: ResultsFile): void {
+  writeFileSync(jsonFile, JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(markdownFile, renderMarkdown(results));
+}
