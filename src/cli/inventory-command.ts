@@ -6,29 +6,33 @@ import { inventoryGraph, inventoryHost, inventoryList, readInventoryView } from 
 export interface InventoryCommandOutput {
   /** the command's result (JSON, graph, diff, summary) */
   write: (text: string) => void;
-  /** warnings */
+  /** warnings, and commander's own messages (usage errors) */
   warn: (text: string) => void;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+/** repeatable, with no default, so that requiredOption still notices a missing -i */
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export function inventoryCommand(output: Partial<InventoryCommandOutput> = {}): Command {
   const io: InventoryCommandOutput = {
     write: output.write ?? ((text) => process.stdout.write(text)),
     warn: output.warn ?? ((text) => process.stderr.write(text)),
   };
-  const command = new Command("inventory").description("show an inventory (like ansible-inventory), or add and remove hosts in an inventory file");
-  command.addCommand(listCommand(io).exitOverride());
-  command.addCommand(graphCommand(io).exitOverride());
-  command.addCommand(addCommand(io).exitOverride());
-  command.addCommand(removeCommand(io).exitOverride());
+  const commanderOutput = { writeOut: io.write, writeErr: io.warn };
+  const command = new Command("inventory")
+    .description("show an inventory (like ansible-inventory), or add and remove hosts in an inventory file")
+    .configureOutput(commanderOutput);
+  // subcommands added with addCommand inherit nothing: each throws (exitOverride) for the caller to map to an exit code
+  for (const subcommand of [listCommand(io), graphCommand(io), addCommand(io), removeCommand(io)]) {
+    command.addCommand(subcommand.exitOverride().configureOutput(commanderOutput));
+  }
   return command;
 }
 
 function listCommand(io: InventoryCommandOutput): Command {
   return new Command("list")
     .description("print the inventory as JSON, as ansible-inventory --list does (secrets masked)")
-    .requiredOption("-i, --inventory <path>", "inventory file, directory or host list (repeatable)", collect, [])
+    .requiredOption("-i, --inventory <path>", "inventory file, directory or host list (repeatable)", collect)
     .option("--host <name>", "print only this host's variables")
     .option("--export", "each group's own vars on the group and each host's own vars, as ansible-inventory --export", false)
     .option("--show-secrets", "print secret-looking values instead of masking them", false)
@@ -43,7 +47,7 @@ function graphCommand(io: InventoryCommandOutput): Command {
   return new Command("graph")
     .description("print the group tree, as ansible-inventory --graph does")
     .argument("[group]", "the group to start at", "all")
-    .requiredOption("-i, --inventory <path>", "inventory file, directory or host list (repeatable)", collect, [])
+    .requiredOption("-i, --inventory <path>", "inventory file, directory or host list (repeatable)", collect)
     .option("--vars", "also print variables (secrets masked)", false)
     .option("--show-secrets", "print secret-looking values instead of masking them", false)
     .action(async (group: string, flags: { inventory: string[]; vars: boolean; showSecrets: boolean }) => {
@@ -58,7 +62,7 @@ function addCommand(io: InventoryCommandOutput): Command {
     .description("add a host to a group of one inventory file (INI or YAML), editing it in place; an existing entry gets the given vars")
     .argument("<host>", "the host: a DNS name or an IP address")
     .requiredOption("-g, --group <group>", "the group to put it in (created when missing)")
-    .requiredOption("-i, --inventory <file>", "the inventory file to edit", collect, [])
+    .requiredOption("-i, --inventory <file>", "the inventory file to edit", collect)
     .option("--var <key=value>", "a host variable (repeatable)", parseVar, {})
     .option("--infra <name>", "the infra, to check mqtt_broker_host against mqtt.<infra>.<group>.<domain>")
     .option("-n, --dry-run", "print the diff, write nothing", false)
@@ -75,7 +79,7 @@ function removeCommand(io: InventoryCommandOutput): Command {
     .description("remove a host from one group, or from every group, of one inventory file, editing it in place")
     .argument("<host>", "the host: a DNS name or an IP address")
     .option("-g, --group <group>", "only from this group")
-    .requiredOption("-i, --inventory <file>", "the inventory file to edit", collect, [])
+    .requiredOption("-i, --inventory <file>", "the inventory file to edit", collect)
     .option("-n, --dry-run", "print the diff, write nothing", false)
     .action(async (host: string, flags: { group?: string; inventory: string[]; dryRun: boolean }) => {
       const file = oneFile(command, flags.inventory);

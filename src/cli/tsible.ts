@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode } from "../executor/index.js";
 import { isUserError } from "../errors.js";
+import { inventoryCommand } from "./inventory-command.js";
 import { playCommand } from "./play-command.js";
 
 async function main(argv: string[]): Promise<number> {
@@ -13,6 +14,7 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program.addCommand(playCommand((code) => (exitCode = code)).exitOverride());
+  program.addCommand(inventoryCommand().exitOverride());
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -1,7 +1,7 @@
 /**
  * Adds, updates and removes one host in a YAML inventory through the yaml package's
  * Document API, so comments and key order survive. The edited document is then laid back
- * onto the original text line by line (see transplant.ts): other lines keep their bytes.
+ * onto the original text line by line (see edit-transplant.ts): other lines keep their bytes.
  */
 import { isDeepStrictEqual } from "node:util";
 import { isMap, isScalar, Scalar, type Document, type Pair, type YAMLMap } from "yaml";

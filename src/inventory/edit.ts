@@ -63,7 +63,8 @@ export async function removeHostFromInventory(
   group?: string,
   options: InventoryEditOptions = {},
 ): Promise<InventoryEditResult> {
-  validateHostArgument(host);
+  // any name already in the file may be taken out (an alias like broker_1 included); only a non-name is refused
+  if (host.trim() === "" || /\s/.test(host)) validateHostArgument(host);
   if (group !== undefined) validateGroupArgument(group);
   return editInventoryFile(file, { file, host, group, action: "remove", vars: {} }, (text, path, format) =>
     format === "yaml" ? removeHostYaml(text, path, host, group) : { text: removeHostIni(text, path, host, group), warnings: [] },

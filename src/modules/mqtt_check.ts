@@ -68,8 +68,9 @@ export const mqttCheckModule = defineModule({
       bridges: args.bridges.map((bridge) => ({ name: bridge.name, remoteClientId: bridge.remote_clientid })),
       quietMs: args.quiet_time * 1000,
     });
-    for (const line of formatReport(report).split("\n")) ctx.log(line);
-    const result = { checks: report.checks, msg: report.msg, ...(report.untested.length > 0 ? { untested: report.untested } : {}) };
+    // one line per check, shown under the host's result line
+    const perCheck = formatReport(report).split("\n").map((line) => `  ${line}`);
+    const result = { checks: report.checks, msg: [report.msg, ...perCheck].join("\n"), ...(report.untested.length > 0 ? { untested: report.untested } : {}) };
     if (report.failed > 0) {
       const failures = report.checks.filter((check) => !check.ok).map((check) => `FAIL ${check.name}: ${check.detail}`);
       throw new ModuleFailure(`${report.msg} on ${args.host}:${args.port}\n${failures.join("\n")}`, result);

@@ -12,6 +12,7 @@ import { loadInventory, type Inventory } from "../inventory/index.js";
 import { HumanReporter } from "../output/human.js";
 import { loadPlaybook } from "../playbook/load.js";
 import { SecretMasker } from "../secrets.js";
+import { checkBrokerHosts } from "./broker-hosts.js";
 import { acquireControllerLock, controllerLockFile } from "./controller-lock.js";
 import { DryRunReporter, hostsWithChanges } from "./dry-run-reporter.js";
 import { ReleaseError, ReleaseExit } from "./exit-codes.js";
@@ -30,6 +31,8 @@ import { checkVersion } from "./version.js";
 import { readFile } from "node:fs/promises";
 
 interface Prepared {
+  /** broker names that do not follow the team's convention */
+  warnings: string[];
   version: string;
   inventoryDir: string;
   playbookFile: string;
@@ -45,6 +48,7 @@ export async function runRelease(request: ReleaseRequest, io: ReleaseIo): Promis
   const { version, playbookName, hosts } = prepared;
   const what = `release ${version} of ${playbookName} to ${plural(hosts.length, "host")} of infra ${request.infra}`;
   io.out(`smcrelease: ${what}${request.check ? " (dry run only)" : ""}: ${hosts.join(", ")}\n`);
+  for (const warning of prepared.warnings) io.err(`[WARNING]: ${warning}\n`);
 
   if (request.check) {
     await warnAboutRunningRelease(request, prepared, io);
@@ -113,7 +117,9 @@ async function prepare(request: ReleaseRequest): Promise<Prepared> {
   const playbook = await loadPlaybook(playbookFile, playbookLoadOptions());
   for (const play of playbook.plays) masker.addFromVars(play.vars);
   const hosts = releaseHosts(playbook, inventory, request.limit);
+  const warnings = checkBrokerHosts(inventory, hosts, request.infra, request.extraVars);
   return {
+    warnings,
     version,
     inventoryDir,
     playbookFile,

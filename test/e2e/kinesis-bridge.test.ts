@@ -217,4 +217,39 @@ describe("the MQTT-to-Kinesis bridge playbook", () => {
     expect((await remote("git -C /opt/kinesis-bridge rev-parse HEAD")).trim()).toBe(head);
     expect(await bridgePid()).not.toBe(pid);
   });
+
+  it("picks the systemd unit instead of the init script when ansible_service_mgr is systemd (check mode only)", async () => {
+    // the fleet has no systemd: override the fact and let check mode show what would be written
+    const host = fleet.hosts[0]!.name;
+    const check = await play("--check", "--diff", "-e", "kinesis_stream_name=Bar", "-e", "ansible_service_mgr=systemd");
+    expect(check.exitCode, check.stderr).toBe(0);
+    const predicted = parseJson(check);
+    expect(changedTasks(predicted)).toEqual([`kinesis_bridge : restart kinesis-bridge @ ${host}`, `kinesis_bridge : systemd unit @ ${host}`]);
+    const unitTask = predicted.plays[0]!.tasks.find((task) => task.task.name === "kinesis_bridge : systemd unit")!;
+    const diff = unitTask.hosts[host]!.diff[0]!;
+    expect(diff.before_header).toBe("/etc/systemd/system/kinesis-bridge.service");
+    expect(diff.after).toBe(
+      [
+        `# Managed by tsible for ${host}: local edits are overwritten.`,
+        "[Unit]",
+        "Description=MQTT-to-Kinesis bridge (configured in /etc/kinesis-bridge/bridge.conf)",
+        "After=network-online.target mosquitto.service",
+        "Wants=network-online.target",
+        "",
+        "[Service]",
+        "User=kinesis-bridge",
+        "Group=kinesis-bridge",
+        "WorkingDirectory=/var/lib/kinesis-bridge",
+        "ExecStart=/usr/bin/python3 /opt/kinesis-bridge/bridge.py --config /etc/kinesis-bridge/bridge.conf",
+        "Restart=on-failure",
+        "RestartSec=5",
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+      ].join("\n"),
+    );
+    const initTask = predicted.plays[0]!.tasks.find((task) => task.task.name === "kinesis_bridge : Init script (sysvinit, or no init system)")!;
+    expect(initTask.hosts[host]!.skipped).toBe(true);
+  });
 });

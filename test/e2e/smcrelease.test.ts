@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { quoteArgv } from "../../src/connection/quote.js";
 import { startFleet, type Fleet } from "../fleet/fleet.js";
 
 const smcreleaseBin = fileURLToPath(new URL("../../dist/src/cli/smcrelease.js", import.meta.url));
@@ -227,6 +228,27 @@ describe("smcrelease, the weekly release", () => {
     // the locks were given back
     expect(await sh(0, "ls -A /var/lib/tsible")).toBe("release.json\nreleases.jsonl\n");
     expect(await readFile(path.join(dir, ".smcrelease", "acme.lock"), "utf8").catch(() => "gone")).toBe("gone");
+  });
+
+  it("on a terminal asks first, and an answer of no changes nothing (exit 6)", async () => {
+    const before = [await fingerprint(0), await fingerprint(1)];
+    const command = quoteArgv(["node", smcreleaseBin, "acme", "1.2.0", "mosquitto.yml", "-e", "mqtt_broker_port=20250", "--playbooks", playbooksDir]);
+    // script(1) gives smcrelease a pseudo-terminal; "n" is typed into it
+    const result = await execa("script", ["-qec", command, "/dev/null"], {
+      cwd: dir,
+      env: { NO_COLOR: "1", TSIBLE_KNOWN_HOSTS: fleet.knownHostsFile },
+      input: "n\n",
+      reject: false,
+      timeout: 600_000,
+    });
+    const output = String(result.stdout);
+    outputs.push(output, String(result.stderr));
+    expect(result.exitCode, output).toBe(6);
+    expect(output).toContain("Apply release 1.2.0 of mosquitto.yml to 2 hosts of infra acme? [y/N]");
+    expect(output.indexOf("+listener 20250")).toBeLessThan(output.indexOf("Apply release"));
+    expect(output).toContain("not applied: nothing was changed");
+    expect([await fingerprint(0), await fingerprint(1)]).toEqual(before);
+    expect(await sh(0, "ls -A /var/lib/tsible")).toBe("release.json\nreleases.jsonl\n");
   });
 
   it("refuses while another release holds the infra's lock here, naming the holder (exit 7)", async () => {
