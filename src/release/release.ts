@@ -5,6 +5,7 @@
  *   -> unlock (on every exit path, Ctrl-C included).
  * `--check` stops after the dry run and takes no lock: it writes nothing anywhere.
  */
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { playbookLoadOptions, runPlaybookFile } from "../executor/index.js";
 import type { HostStats } from "../executor/results.js";
@@ -28,7 +29,6 @@ import type { ReleaseIo, ReleaseRequest } from "./options.js";
 import { hostRecord, releaseBase, type HostResult } from "./record.js";
 import { releaseHosts } from "./select-hosts.js";
 import { checkVersion } from "./version.js";
-import { readFile } from "node:fs/promises";
 
 interface Prepared {
   /** broker names that do not follow the team's convention */

@@ -190,8 +190,14 @@ build_apt_repo() {
   fi
   (cd "$new" && dpkg-scanpackages --multiversion . /dev/null >Packages 2>/dev/null && gzip -9c Packages >Packages.gz)
   echo "$REPO_PACKAGES" >"$new/.tsible-repo-stamp"
-  rm -rf "$APT_REPO_DIR"
+  # running hosts bind-mount the old repository: move it aside rather than empty it under them
+  if [[ -d $APT_REPO_DIR ]]; then
+    mv "$APT_REPO_DIR" "$APT_REPO_DIR.stale.$(date +%s%N)"
+  fi
   mv "$new" "$APT_REPO_DIR"
+  if ! grep -q "$APT_REPO_DIR.stale" /proc/*/mountinfo 2>/dev/null; then
+    rm -rf "$APT_REPO_DIR".stale.*
+  fi
 }
 
 prepare_cache() {
