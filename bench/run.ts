@@ -32,12 +32,17 @@ const { values: options } = parseArgs({
     "first-runs": { type: "string", default: "3" },
     "no-build": { type: "boolean", default: false },
     "no-ansible-warm": { type: "boolean", default: false },
+    // "tsible,floor" skips Ansible (a large run where Ansible alone would take most of an hour)
+    tools: { type: "string", default: "tsible,ansible,floor" },
   },
 });
 const sizes = options.sizes.split(",").map(Number);
 if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 900)) fail(`--sizes: give host counts 1-900, e.g. 1,5,20 (got ${options.sizes})`);
 const runs = Number(options.runs);
 const firstRuns = Number(options["first-runs"]);
+const tools = new Set(options.tools.split(","));
+const withAnsible = tools.has("ansible");
+const withFloor = tools.has("floor");
 
 function fail(message: string): never {
   process.stderr.write(`bench: ${message}\n`);
@@ -127,11 +132,12 @@ async function benchSize(n: number, result: SizeResult, save: () => void): Promi
     push("first", "tsible", await tool("tsible", "first", fleet, files, `first-tsible-${i}`));
     if (i === 1) tsibleFiles = readManagedFiles(fleet.hosts[0]!, fleet.knownHostsFile, BENCH_USER);
     // an untimed full Ansible run: worth it at small sizes only (the answer does not depend on N)
-    if (i === 1 && n <= 5) {
+    if (i === 1 && n <= 5 && withAnsible) {
       // Ansible on hosts tsible deployed: only its own password hashes (other salts) should change
       const crossAnsible = sampleOf(await runAnsible("noop", { repo, inventory: files.inventory, knownHostsFile: fleet.knownHostsFile, changeFile: files.changeFile, forks: n, controlPathDir: path.join(dir, "cp"), logFile: path.join(dir, "logs", "cross-ansible-after-tsible.log") }), n);
       result.crossTool.push(`Ansible run on hosts tsible had deployed: exit ${crossAnsible.exitCode}, ${n - crossAnsible.unchangedHosts}/${n} hosts changed (expected: the password file only, since its salts differ; log bench/out/n${n}/logs/cross-ansible-after-tsible.log).`);
     }
+    if (!withAnsible) continue;
     await boot();
     push("first", "ansible", await tool("ansible", "first", fleet, files, `first-ansible-${i}`));
     if (i === 1 && tsibleFiles) {
@@ -142,15 +148,16 @@ async function benchSize(n: number, result: SizeResult, save: () => void): Promi
 
   // The hosts now carry Ansible's deploy. tsible must find nothing to change on them (same files,
   // and Ansible's hashes verify), which also warms nothing that matters: tsible keeps no state.
-  const cross = await tool("tsible", "noop", fleet, files, "cross-tsible-after-ansible");
-  result.crossTool.push(`tsible run on hosts Ansible had deployed: ${cross.unchangedHosts}/${n} hosts unchanged (expected all).`);
+  const cross = await tool("tsible", "noop", fleet, files, withAnsible ? "cross-tsible-after-ansible" : "noop-tsible-warmup");
+  if (withAnsible) result.crossTool.push(`tsible run on hosts Ansible had deployed: ${cross.unchangedHosts}/${n} hosts unchanged (expected all).`);
   const controlPathDir = path.join(dir, "cp");
 
   for (let i = 1; i <= runs; i++) {
     push("noop", "tsible", await tool("tsible", "noop", fleet, files, `noop-tsible-${i}`));
-    await closeAnsibleMasters(controlPathDir);
-    push("noop", "ansible", await tool("ansible", "noop", fleet, files, `noop-ansible-${i}`));
-    if (!options["no-ansible-warm"]) push("noop", "ansibleWarm", await tool("ansible", "noop", fleet, files, `noop-ansible-warm-${i}`));
+    if (withAnsible) await closeAnsibleMasters(controlPathDir);
+    if (withAnsible) push("noop", "ansible", await tool("ansible", "noop", fleet, files, `noop-ansible-${i}`));
+    if (withAnsible && !options["no-ansible-warm"]) push("noop", "ansibleWarm", await tool("ansible", "noop", fleet, files, `noop-ansible-warm-${i}`));
+    if (!withFloor) continue;
     const floor = await runFloor(fleet.hosts, fleet.knownHostsFile, BENCH_USER);
     if (floor.failures.length > 0) throw new Error(`floor failed: ${floor.failures.join("; ")}`);
     log(`  noop-floor-${i}: ${(floor.wallMs / 1000).toFixed(2)} s`);
@@ -158,6 +165,7 @@ async function benchSize(n: number, result: SizeResult, save: () => void): Promi
   }
   for (let i = 1; i <= runs; i++) {
     push("check", "tsible", await tool("tsible", "check", fleet, files, `check-tsible-${i}`));
+    if (!withAnsible) continue;
     await closeAnsibleMasters(controlPathDir);
     push("check", "ansible", await tool("ansible", "check", fleet, files, `check-ansible-${i}`));
     if (!options["no-ansible-warm"]) push("check", "ansibleWarm", await tool("ansible", "check", fleet, files, `check-ansible-warm-${i}`));

@@ -33,6 +33,8 @@ interface Flags {
   verbose: number;
   hostKeyChecking?: "strict" | "accept-new" | "off";
   knownHosts?: string;
+  registerAws: boolean;
+  awsGroup: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -84,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
     .addOption(new Option("-f, --forks <n>", "hosts worked on at once").default(5).argParser(positiveInt))
     .addOption(new Option("--wait [seconds]", `wait for another release's lock (default ${DEFAULT_WAIT_SECONDS} s)`).argParser(seconds))
     .option("--json", "with --status: print one JSON document", false)
+    .option("--register-aws", "also list the released hosts in <inventories>/aws/hosts (edited in place)", false)
+    .option("--aws-group <group>", "the group of inventories/aws/hosts they go in", "mqtt")
     .option("-v, --verbose", "more output while applying", (_value: string, total: number) => total + 1, 0)
     .addOption(
       new Option("--host-key-checking <policy>", "what to do with unknown host keys; a changed key is always refused")
@@ -126,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
           stateDir: flags.stateDir,
           waitMs: (flags.wait === true ? DEFAULT_WAIT_SECONDS : (flags.wait ?? 0)) * 1000,
           connection,
+          registerAws: flags.registerAws ? { group: flags.awsGroup } : undefined,
         },
         terminalIo(),
       );

@@ -20,12 +20,15 @@ export class HostState {
   /** gathered facts as variables (ansible_facts, ansible_os_family, ...) */
   factVars: Vars = {};
   readonly notified = new Set<string>();
-  #connection: Promise<Connection> | undefined;
+  /** the play's `remote_user`, used when the inventory sets no ansible_user */
+  remoteUser: string | undefined;
+  /** one connection per login user: plays with different remote_user log in separately */
+  readonly #connections = new Map<string, Promise<Connection>>();
   #facts: Promise<Facts> | undefined;
 
   constructor(
     readonly name: string,
-    private readonly openConnection: () => Promise<Connection>,
+    private readonly openConnection: (remoteUser: string | undefined) => Promise<Connection>,
   ) {}
 
   get active(): boolean {
@@ -33,8 +36,13 @@ export class HostState {
   }
 
   connection(): Promise<Connection> {
-    this.#connection ??= this.openConnection();
-    return this.#connection;
+    const key = this.remoteUser ?? "";
+    let connection = this.#connections.get(key);
+    if (!connection) {
+      connection = this.openConnection(this.remoteUser);
+      this.#connections.set(key, connection);
+    }
+    return connection;
   }
 
   facts(): Promise<Facts> {
@@ -53,13 +61,14 @@ export class HostState {
   }
 
   async close(): Promise<void> {
-    const connection = this.#connection;
-    this.#connection = undefined;
-    if (!connection) return;
-    try {
-      await (await connection).close();
-    } catch {
-      // a connection that never opened has nothing to close
+    const connections = [...this.#connections.values()];
+    this.#connections.clear();
+    for (const connection of connections) {
+      try {
+        await (await connection).close();
+      } catch {
+        // a connection that never opened has nothing to close
+      }
     }
   }
 }

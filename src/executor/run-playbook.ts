@@ -32,7 +32,7 @@ export async function runPlaybook(playbook: Playbook, options: ExecutorOptions):
   const stateFor = (name: string): HostState => {
     let state = states.get(name);
     if (!state) {
-      state = new HostState(name, () => connect(name, options));
+      state = new HostState(name, (remoteUser) => connect(name, remoteUser, options));
       states.set(name, state);
     }
     return state;
@@ -49,7 +49,10 @@ export async function runPlaybook(playbook: Playbook, options: ExecutorOptions):
         options.reporter.warn(`play "${play.name}": no hosts matched '${play.hosts}'${options.limit ? ` with limit '${options.limit}'` : ""}`);
         continue;
       }
-      for (const host of hosts) host.endedPlay = false;
+      for (const host of hosts) {
+        host.endedPlay = false;
+        host.remoteUser = play.remoteUser;
+      }
       const varsFiles = await loadVarsFiles(play, hosts, options);
       await new PlayRunner(play, hosts, options, varsFiles, hostvars).run();
     }
@@ -62,7 +65,7 @@ export async function runPlaybook(playbook: Playbook, options: ExecutorOptions):
   return { exitCode: exitCodeOf([...states.values()]), stats };
 }
 
-async function connect(name: string, options: ExecutorOptions) {
+async function connect(name: string, remoteUser: string | undefined, options: ExecutorOptions) {
   const vars = { ...options.inventory.hostVars(name), ...options.extraVars };
   const connectionVars = renderDeep(
     Object.fromEntries(Object.entries(vars).filter(([key]) => key.startsWith("ansible_"))),
@@ -73,6 +76,7 @@ async function connect(name: string, options: ExecutorOptions) {
     hostKeyChecking: options.connection?.hostKeyPolicy,
     knownHostsFile: options.connection?.knownHostsFile,
     connectTimeoutMs: options.connection?.connectTimeoutMs,
+    user: remoteUser,
   });
   if (spec.password) options.masker.add(spec.password, { force: true });
   return openConnection(spec, {

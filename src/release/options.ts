@@ -22,6 +22,8 @@ export interface ReleaseRequest {
   /** wait this long for a lock held by another release (0: refuse at once) */
   waitMs: number;
   connection: ConnectionSettings;
+  /** also list the released hosts in <inventories>/aws/hosts, under this group */
+  registerAws?: { group: string } | undefined;
 }
 
 export interface StatusRequest {

@@ -20,6 +20,7 @@ import { ReleaseError, ReleaseExit } from "./exit-codes.js";
 import { currentHolder, describeHolder, parseHolder, type LockHolder } from "./holder.js";
 import { acquireHostLock, readHostLock, releaseHostLock } from "./host-lock.js";
 import { writeHostRecord } from "./host-record.js";
+import { checkAwsInventory, registerInAws, type AwsRegistration } from "./register-aws.js";
 import type { HostTarget } from "./host-target.js";
 import { closeHosts, openHosts, type OpenedHost } from "./hosts.js";
 import { InterruptGuard } from "./interrupt.js";
@@ -50,11 +51,13 @@ export async function runRelease(request: ReleaseRequest, io: ReleaseIo): Promis
   io.out(`smcrelease: ${what}${request.check ? " (dry run only)" : ""}: ${hosts.join(", ")}\n`);
   for (const warning of prepared.warnings) io.err(`[WARNING]: ${warning}\n`);
 
+  if (request.registerAws) checkAwsInventory(request.inventoriesDir);
   if (request.check) {
     await warnAboutRunningRelease(request, prepared, io);
     io.out(`\nDRY RUN (nothing is changed)\n`);
     const dryRun = await dryRunOf(request, prepared, io);
     if (dryRun.exitCode !== ReleaseExit.ok) io.err(`\nthe dry run failed: see above\n`);
+    else if (request.registerAws) await registerInAws(awsRegistration(request, prepared, prepared.hosts, true), io);
     return dryRun.exitCode;
   }
 
@@ -99,7 +102,12 @@ export async function runRelease(request: ReleaseRequest, io: ReleaseIo): Promis
       diff: false,
       reporter: new HumanReporter({ write: io.out, masker: prepared.masker, color: io.color, diff: false, check: false, verbosity: request.verbosity }),
     });
-    return await record(request, prepared, targets, run.stats, run.exitCode, io);
+    const exitCode = await record(request, prepared, targets, run.stats, run.exitCode, io);
+    if (request.registerAws) {
+      const succeeded = prepared.hosts.filter((name) => hostResult(run.stats[name]) === "ok");
+      await registerInAws(awsRegistration(request, prepared, succeeded, false), io);
+    }
+    return exitCode;
   } finally {
     await guard.runAll();
     guard.dispose();
@@ -187,6 +195,18 @@ function hostResult(stats: HostStats | undefined): HostResult {
   if (stats.failures > 0) return "failed";
   if (stats.unreachable > 0) return "unreachable";
   return "ok";
+}
+
+function awsRegistration(request: ReleaseRequest, prepared: Prepared, hosts: readonly string[], dryRun: boolean): AwsRegistration {
+  return {
+    inventoriesDir: request.inventoriesDir,
+    infra: request.infra,
+    group: request.registerAws?.group ?? "mqtt",
+    hosts,
+    inventory: prepared.inventory,
+    masker: prepared.masker,
+    dryRun,
+  };
 }
 
 /** The release is recorded on each host that succeeded, then in the local log with every host's outcome */

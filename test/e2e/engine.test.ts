@@ -22,16 +22,17 @@ beforeAll(async () => {
   fleet = await startFleet({ count: 3, id: fleetId });
   const dir = await mkdtemp(path.join(tmpdir(), "tsible-engine-"));
   const [web1, web2, db1] = fleet.hosts;
-  const line = (host: typeof web1, user: string) =>
-    `${host!.name} ansible_host=${host!.address} ansible_user=${user} ansible_ssh_private_key_file=${fleet.keyFile}`;
+  const line = (host: typeof web1, user?: string) =>
+    `${host!.name} ansible_host=${host!.address}${user ? ` ansible_user=${user}` : ""} ansible_ssh_private_key_file=${fleet.keyFile}`;
   inventory = path.join(dir, "hosts");
   await writeFile(
     inventory,
     [
-      "# the engine test's inventory: two web hosts as deploy (sudo without password), a db host as ops (sudo with one)",
+      "# the engine test's inventory: two web hosts log in as the play's remote_user (deploy, sudo without",
+      "# password), the db host as ops (sudo with one)",
       "[web]",
-      line(web1, "deploy"),
-      line(web2, "deploy"),
+      line(web1),
+      line(web2),
       "",
       "[db]",
       line(db1, "ops"),

@@ -341,4 +341,34 @@ describe("smcrelease, the weekly release", () => {
     expect(outputs.length).toBeGreaterThan(20);
     for (const text of outputs) for (const password of Object.values(passwords)) expect(text).not.toContain(password);
   });
+  it("registers the released brokers in inventories/aws/hosts with --register-aws, leaving every other line as it was", async () => {
+    const awsHosts = path.join(dir, "inventories", "aws", "hosts");
+    await mkdir(path.dirname(awsHosts), { recursive: true });
+    const before = [
+      "# Every AWS host, for maintenance. Keep this comment.",
+      "[mqtt]",
+      "mqtt.other.prod.example.com ansible_host=10.213.99.5   # not a fleet host: never contacted",
+      "",
+      "; the web tier",
+      "[web]",
+      "web1.example.com",
+      "",
+    ].join("\n");
+    await writeFile(awsHosts, before);
+    const check = await smcrelease("acme", "1.3.0", "mosquitto.yml", "--check", "--register-aws");
+    expect(check.exitCode, explain(check)).toBe(0);
+    expect(check.stdout).toContain(`would register ${brokers[0]}`);
+    expect(await readFile(awsHosts, "utf8")).toBe(before);
+
+    const run = await smcrelease("acme", "1.3.0", "mosquitto.yml", "--yes", "--register-aws");
+    expect(run.exitCode, explain(run)).toBe(0);
+    const after = await readFile(awsHosts, "utf8");
+    const added = brokers.map((name, index) => `${name} ansible_host=${host(index).address} infra=acme`);
+    expect(after).toBe(before.replace("   # not a fleet host: never contacted\n", `   # not a fleet host: never contacted\n${added.join("\n")}\n`));
+
+    const again = await smcrelease("acme", "1.3.1", "mosquitto.yml", "--yes", "--register-aws");
+    expect(again.exitCode, explain(again)).toBe(0);
+    expect(again.stdout).toContain(`${brokers[0]} is already registered`);
+    expect(await readFile(awsHosts, "utf8")).toBe(after);
+  });
 });
