@@ -145,8 +145,11 @@ function targetLines(sizes: SizeResult[]): string[] {
       const t = med(s.tsible, (x) => x.wallMs);
       const a = med(s.ansible, (x) => x.wallMs);
       const f = med(s.floor, (x) => x.wallMs);
-      if (t === undefined || a === undefined || f === undefined) continue;
-      lines.push(`- ${scenarioTitles[scenario]} at 20 hosts: ${(a / t).toFixed(1)}x faster than Ansible (target >= 10x: ${a / t >= 10 ? "met" : "MISSED"}); ${(t / f).toFixed(2)}x the floor (target <= 2x: ${t / f <= 2 ? "met" : "MISSED"}).`);
+      if (t === undefined || a === undefined) continue;
+      // the floor is measured for the no-op; check mode reads the same things, so it is held to the no-op's floor
+      const floor = f ?? med(at20.samples.noop.floor, (x) => x.wallMs);
+      const floorPart = floor === undefined ? "no floor measured" : `${(t / floor).toFixed(2)}x the ${f === undefined ? "no-op's " : ""}floor (target <= 2x: ${t / floor <= 2 ? "met" : "MISSED"})`;
+      lines.push(`- ${scenarioTitles[scenario]} at 20 hosts: ${(a / t).toFixed(1)}x faster than Ansible (target >= 10x: ${a / t >= 10 ? "met" : "MISSED"}); ${floorPart}.`);
     }
     const t = med(at20.samples.first.tsible, (x) => x.wallMs);
     const a = med(at20.samples.first.ansible, (x) => x.wallMs);

@@ -12,7 +12,7 @@ import { evaluateConditions } from "../vars/conditions.js";
 import { mergeVarLayers, type Vars } from "../vars/precedence.js";
 import { renderDeep, renderString } from "../vars/template.js";
 import type { HostState } from "./host-state.js";
-import { mapWithLimit } from "./limit.js";
+import { mapWithLimit } from "../map-with-limit.js";
 import type { TaskInfo } from "./reporter.js";
 import { registeredValue, type TaskResult } from "./results.js";
 import { OMIT, errorResult, runTaskOnHost, type TaskEnvironment } from "./run-task.js";

@@ -3,14 +3,13 @@
  * whole run (one connection, facts gathered once), plays one after another,
  * and the exit code ansible-playbook would give.
  */
-import { openConnection } from "../connection/open.js";
-import { connectionSpecFromVars } from "../connection/spec.js";
 import { UserError } from "../errors.js";
 import type { Play, Playbook, TaskItem } from "../playbook/types.js";
 import { loadYamlFile } from "../playbook/yaml-source.js";
 import type { Vars } from "../vars/precedence.js";
-import { renderDeep, renderString } from "../vars/template.js";
+import { renderString } from "../vars/template.js";
 import path from "node:path";
+import { connectHost } from "./connect-host.js";
 import { HostState } from "./host-state.js";
 import type { ExecutorOptions } from "./options.js";
 import { PlayRunner } from "./play-runner.js";
@@ -66,23 +65,12 @@ export async function runPlaybook(playbook: Playbook, options: ExecutorOptions):
 }
 
 async function connect(name: string, remoteUser: string | undefined, options: ExecutorOptions) {
-  const vars = { ...options.inventory.hostVars(name), ...options.extraVars };
-  const connectionVars = renderDeep(
-    Object.fromEntries(Object.entries(vars).filter(([key]) => key.startsWith("ansible_"))),
-    vars,
-    { file: `inventory vars of ${name}` },
-  ) as Vars;
-  const spec = connectionSpecFromVars(name, connectionVars, {
-    hostKeyChecking: options.connection?.hostKeyPolicy,
-    knownHostsFile: options.connection?.knownHostsFile,
-    connectTimeoutMs: options.connection?.connectTimeoutMs,
-    user: remoteUser,
-  });
-  if (spec.password) options.masker.add(spec.password, { force: true });
-  return openConnection(spec, {
-    masker: options.masker,
+  const { connection } = await connectHost(name, {
+    ...options,
+    remoteUser,
     log: options.verbosity > 0 ? (line) => options.reporter.verbose(name, options.masker.mask(line)) : undefined,
   });
+  return connection;
 }
 
 /** `hostvars[name]` gives that host's inventory vars, facts and set_facts as they are when read */

@@ -10,6 +10,7 @@
  * forbidden message (or a control message sent after it) first.
  * Reports name users and topics, never passwords.
  */
+import { mapWithLimit } from "../map-with-limit.js";
 import { randomBytes } from "node:crypto";
 import { Secret } from "../secrets.js";
 import type { AclRule } from "./acl.js";
@@ -71,7 +72,7 @@ export async function verifyBroker(settings: BrokerCheckSettings): Promise<Broke
     newToken,
   );
   const runner = new CheckRunner(settings, newToken);
-  const checks = await mapLimited(plan.checks, settings.concurrency ?? 4, (check) => runner.run(check));
+  const checks = await mapWithLimit(plan.checks, settings.concurrency ?? 4, (check) => runner.run(check));
   const failed = checks.filter((check) => !check.ok).length;
   const msg = failed === 0 ? `${checks.length} checks passed` : `${failed} of ${checks.length} checks failed`;
   return { checks, untested: plan.untested, failed, msg };
@@ -235,16 +236,3 @@ function refusedSubject(party: Party, password: "own" | "wrong" | "none"): strin
   return `removed user ${who(party)}`;
 }
 
-/** Run `work` over `items`, at most `limit` at a time, results in input order */
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}

@@ -4,14 +4,13 @@
  * root reached by sudo unless the login user is root.
  */
 import { userInfo } from "node:os";
-import { openConnection } from "../connection/open.js";
-import { connectionSpecFromVars, resolveBecome } from "../connection/spec.js";
+import { resolveBecome } from "../connection/spec.js";
+import { connectHost } from "../executor/connect-host.js";
 import { resolveSshTarget } from "../connection/ssh-target.js";
 import type { BecomeOptions, ConnectionSpec } from "../connection/types.js";
 import type { Inventory } from "../inventory/index.js";
 import type { SecretMasker } from "../secrets.js";
 import type { Vars } from "../vars/precedence.js";
-import { renderDeep } from "../vars/template.js";
 import type { HostTarget } from "./host-target.js";
 
 export interface ConnectionSettings {
@@ -40,21 +39,9 @@ async function openHost(
   name: string,
   context: { inventory: Inventory; extraVars: Vars; masker: SecretMasker; connection: ConnectionSettings },
 ): Promise<HostTarget> {
-  const vars = { ...context.inventory.hostVars(name), ...context.extraVars };
-  // connection variables may be templates (ansible_host: "{{ ip }}"), as in a playbook run
-  const connectionVars = renderDeep(
-    Object.fromEntries(Object.entries(vars).filter(([key]) => key.startsWith("ansible_"))),
-    vars,
-    { file: `inventory vars of ${name}` },
-  ) as Vars;
-  const spec = connectionSpecFromVars(name, connectionVars, {
-    hostKeyChecking: context.connection.hostKeyPolicy,
-    knownHostsFile: context.connection.knownHostsFile,
-  });
-  if (spec.password) context.masker.add(spec.password, { force: true });
+  const { connection, spec, connectionVars } = await connectHost(name, context);
   const become = rootBecome(spec, connectionVars);
   if (become?.password) context.masker.add(become.password, { force: true });
-  const connection = await openConnection(spec, { masker: context.masker });
   return { name, connection, become };
 }
 

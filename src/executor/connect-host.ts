@@ -1,0 +1,49 @@
+/**
+ * Opens the connection to one inventory host from its variables: the
+ * connection variables may be templates (`ansible_host: "{{ ip }}"`), extra
+ * vars win, and the passwords involved are handed to the masker first.
+ */
+import { openConnection } from "../connection/open.js";
+import { connectionSpecFromVars } from "../connection/spec.js";
+import type { Connection, ConnectionSpec } from "../connection/types.js";
+import type { Inventory } from "../inventory/index.js";
+import type { SecretMasker } from "../secrets.js";
+import type { Vars } from "../vars/precedence.js";
+import { renderDeep } from "../vars/template.js";
+import type { ExecutorOptions } from "./options.js";
+
+export interface HostConnectionRequest {
+  inventory: Inventory;
+  extraVars: Vars;
+  masker: SecretMasker;
+  connection?: ExecutorOptions["connection"];
+  /** the play's remote_user, used when the inventory sets no ansible_user */
+  remoteUser?: string | undefined;
+  /** -v: every remote command line, masked */
+  log?: ((line: string) => void) | undefined;
+}
+
+export interface HostConnection {
+  connection: Connection;
+  spec: ConnectionSpec;
+  /** the host's rendered ansible_* variables */
+  connectionVars: Vars;
+}
+
+export async function connectHost(name: string, request: HostConnectionRequest): Promise<HostConnection> {
+  const vars = { ...request.inventory.hostVars(name), ...request.extraVars };
+  const connectionVars = renderDeep(
+    Object.fromEntries(Object.entries(vars).filter(([key]) => key.startsWith("ansible_"))),
+    vars,
+    { file: `inventory vars of ${name}` },
+  ) as Vars;
+  const spec = connectionSpecFromVars(name, connectionVars, {
+    hostKeyChecking: request.connection?.hostKeyPolicy,
+    knownHostsFile: request.connection?.knownHostsFile,
+    connectTimeoutMs: request.connection?.connectTimeoutMs,
+    user: request.remoteUser,
+  });
+  if (spec.password) request.masker.add(spec.password, { force: true });
+  const connection = await openConnection(spec, { masker: request.masker, log: request.log });
+  return { connection, spec, connectionVars };
+}
