@@ -19,7 +19,7 @@ export interface ToolContext {
 
 export function runTsible(scenario: Scenario, context: ToolContext): Promise<TimedRun> {
   const args = [
-    path.join(context.repo, "dist/src/cli/tsible.js"),
+    path.join(context.repo, "dist/bin/tsible.js"),
     "play", path.join(context.repo, "playbooks/mosquitto.yml"),
     "-i", context.inventory,
     "--known-hosts", context.knownHostsFile,

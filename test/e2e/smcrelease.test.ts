@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { quoteArgv } from "../../src/connection/quote.js";
 import { startFleet, type Fleet } from "../fleet/fleet.js";
 
-const smcreleaseBin = fileURLToPath(new URL("../../dist/src/cli/smcrelease.js", import.meta.url));
+const smcreleaseBin = fileURLToPath(new URL("../../dist/bin/smcrelease.js", import.meta.url));
 const playbooksDir = path.resolve("playbooks");
 const fleetId = Number(process.env.TSIBLE_FLEET_ID ?? 0) + 80;
 const passwords = { smc: "smc release pass 1", reader: "reader & 'quoted' pass" };

@@ -2,7 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 
-export const tsibleBin = fileURLToPath(new URL("../../../dist/src/cli/tsible.js", import.meta.url));
+export const tsibleBin = fileURLToPath(new URL("../../../dist/bin/tsible.js", import.meta.url));
 
 export interface TsibleRun {
   exitCode: number;
