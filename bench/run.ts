@@ -34,6 +34,8 @@ const { values: options } = parseArgs({
     "no-ansible-warm": { type: "boolean", default: false },
     // "tsible,floor" skips Ansible (a large run where Ansible alone would take most of an hour)
     tools: { type: "string", default: "tsible,ansible,floor" },
+    // fewer forks than hosts shows whether the time per host stays flat beyond the fork limit
+    forks: { type: "string" },
   },
 });
 const sizes = options.sizes.split(",").map(Number);
@@ -41,6 +43,8 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 900)) fail(`--sizes: 
 const runs = Number(options.runs);
 const firstRuns = Number(options["first-runs"]);
 const tools = new Set(options.tools.split(","));
+const forksFor = (n: number) => Math.min(n, options.forks === undefined ? n : Number(options.forks));
+if (options.forks !== undefined && !(Number(options.forks) >= 1)) fail(`--forks: give a whole number of hosts, got ${options.forks}`);
 const withAnsible = tools.has("ansible");
 const withFloor = tools.has("floor");
 
@@ -97,7 +101,7 @@ async function benchSize(n: number, result: SizeResult, save: () => void): Promi
       inventory: files.inventory,
       knownHostsFile: fleet.knownHostsFile,
       changeFile: files.changeFile,
-      forks: n,
+      forks: forksFor(n),
       controlPathDir: path.join(dir, "cp"),
       logFile: path.join(dir, "logs", `${label}.log`),
     };
@@ -134,7 +138,7 @@ async function benchSize(n: number, result: SizeResult, save: () => void): Promi
     // an untimed full Ansible run: worth it at small sizes only (the answer does not depend on N)
     if (i === 1 && n <= 5 && withAnsible) {
       // Ansible on hosts tsible deployed: only its own password hashes (other salts) should change
-      const crossAnsible = sampleOf(await runAnsible("noop", { repo, inventory: files.inventory, knownHostsFile: fleet.knownHostsFile, changeFile: files.changeFile, forks: n, controlPathDir: path.join(dir, "cp"), logFile: path.join(dir, "logs", "cross-ansible-after-tsible.log") }), n);
+      const crossAnsible = sampleOf(await runAnsible("noop", { repo, inventory: files.inventory, knownHostsFile: fleet.knownHostsFile, changeFile: files.changeFile, forks: forksFor(n), controlPathDir: path.join(dir, "cp"), logFile: path.join(dir, "logs", "cross-ansible-after-tsible.log") }), n);
       result.crossTool.push(`Ansible run on hosts tsible had deployed: exit ${crossAnsible.exitCode}, ${n - crossAnsible.unchangedHosts}/${n} hosts changed (expected: the password file only, since its salts differ; log bench/out/n${n}/logs/cross-ansible-after-tsible.log).`);
     }
     if (!withAnsible) continue;
@@ -181,7 +185,7 @@ async function main(): Promise<void> {
   const results = loadResults(jsonFile, machine);
   for (const n of sizes) {
     log(`${n} hosts: ${firstRuns} first deploys per tool, ${runs} no-op and check runs per tool`);
-    const result: SizeResult = { size: n, date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", samples: { first: {}, noop: {}, check: {} }, equivalence: [], crossTool: [], notes: [] };
+    const result: SizeResult = { size: n, forks: forksFor(n), date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", samples: { first: {}, noop: {}, check: {} }, equivalence: [], crossTool: [], notes: [] };
     results.sizes[String(n)] = result;
     const save = () => saveResults(jsonFile, markdownFile, results);
     try {

@@ -18,6 +18,8 @@ export interface Sample {
 
 export interface SizeResult {
   size: number;
+  /** hosts worked on at once; the size itself unless --forks said less */
+  forks?: number;
   date: string;
   samples: Record<ScenarioName, Partial<Record<Tool, Sample[]>>>;
   /** tsible's and Ansible's files compared on one host after each tool's first deploy */
@@ -85,7 +87,7 @@ export function renderMarkdown(results: ResultsFile): string {
   out.push("Hosts: network namespaces on this same machine (test/fleet), so controller and hosts share these CPUs.", "");
   for (const result of sizes) {
     const n = result.size;
-    out.push(`## ${n} host${n === 1 ? "" : "s"} (forks = ${n}; measured ${result.date})`, "");
+    out.push(`## ${n} host${n === 1 ? "" : "s"} (forks = ${result.forks ?? n}; measured ${result.date})`, "");
     out.push("| scenario | tsible | Ansible (cold ssh) | Ansible (warm ControlPersist) | floor | Ansible / tsible | tsible / floor | tsible ms/host | Ansible ms/host | floor ms/host |");
     out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const scenario of ["first", "noop", "check"] as const) {
