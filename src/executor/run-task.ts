@@ -111,7 +111,6 @@ async function carryOut(plan: Plan, check: boolean, host: HostState, env: TaskEn
   const data: Record<string, unknown> = { ...(plan.result ?? {}) };
   const changes = plan.changes.map((change) => change.description);
   const diff = plan.changes.flatMap((change) => (change.diff ? [change.diff] : []));
-  const msg = typeof data.msg === "string" ? data.msg : undefined;
   if (check && plan.unpredictable !== undefined && plan.changes.length > 0) {
     return { ...skipped(`skipped in check mode: ${plan.unpredictable}`), data };
   }
@@ -129,7 +128,7 @@ async function carryOut(plan: Plan, check: boolean, host: HostState, env: TaskEn
     }
   }
   const changed = plan.changes.length > 0;
-  return { status: changed ? "changed" : "ok", changed, failed: false, skipped: false, msg: typeof data.msg === "string" ? data.msg : msg, changes, diff, data };
+  return { status: changed ? "changed" : "ok", changed, failed: false, skipped: false, msg: typeof data.msg === "string" ? data.msg : undefined, changes, diff, data };
 }
 
 /** failed_when and changed_when see the result under the register name, as in Ansible */
