@@ -7,6 +7,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          // some unit tests run real programs (git, a loopback broker): generous on a busy machine
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {

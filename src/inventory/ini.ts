@@ -6,7 +6,6 @@
 import { UserError, type SourceLocation } from "../errors.js";
 import type { InventoryData } from "./model.js";
 import { parsePythonLiteral } from "./python-literal.js";
-import { expandHostPattern, HostPatternError } from "./ranges.js";
 import { shlexSplit, ShlexError } from "./shlex.js";
 
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:[#;].*)?$/;
@@ -121,18 +120,7 @@ function parseHostLine(line: string, group: string, location: SourceLocation, in
     return [key, iniValue(key, word.slice(equals + 1))];
   });
 
-  let expanded;
-  try {
-    expanded = expandHostPattern(pattern);
-  } catch (error) {
-    if (!(error instanceof HostPatternError)) throw error;
-    throw new UserError(`invalid host '${pattern}': ${error.message}`, { location, hint: HINT });
-  }
-  for (const name of expanded.names) {
-    inventory.addHost(name, group, location);
-    if (expanded.port !== undefined) inventory.setHostVar(name, "ansible_port", expanded.port, location);
-    for (const [key, value] of vars) inventory.setHostVar(name, key, value, location);
-  }
+  inventory.addHostPattern(pattern, group, vars, location, HINT);
 }
 
 function splitAssignment(line: string, location: SourceLocation): [string, string] {

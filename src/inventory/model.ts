@@ -4,6 +4,7 @@
  * was set (for error messages), and refuses a group that would become its own ancestor.
  */
 import { formatLocation, UserError, type SourceLocation } from "../errors.js";
+import { expandHostPattern, HostPatternError } from "./ranges.js";
 
 export type Vars = Record<string, unknown>;
 export type VarOrigins = Record<string, SourceLocation>;
@@ -54,6 +55,23 @@ export class InventoryData {
   }
 
   /** Adds the host (once) and lists it in `group`. */
+  /** Adds every host a pattern names (`web[01:03]`, `broker:2222`) to the group, with its vars */
+  addHostPattern(pattern: string, group: string, vars: Iterable<readonly [string, unknown]>, location: SourceLocation, hint: string): void {
+    let expanded;
+    try {
+      expanded = expandHostPattern(pattern);
+    } catch (error) {
+      if (!(error instanceof HostPatternError)) throw error;
+      throw new UserError(`invalid host '${pattern}': ${error.message}`, { location, hint });
+    }
+    const hostVars = [...vars];
+    for (const name of expanded.names) {
+      this.addHost(name, group, location);
+      if (expanded.port !== undefined) this.setHostVar(name, "ansible_port", expanded.port, location);
+      for (const [key, value] of hostVars) this.setHostVar(name, key, value, location);
+    }
+  }
+
   addHost(name: string, group: string, location: SourceLocation): HostEntry {
     let host = this.hosts.get(name);
     if (!host) {

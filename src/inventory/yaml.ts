@@ -6,7 +6,6 @@
 import { isMap, isScalar, type Node, type Pair, type YAMLMap } from "yaml";
 import { UserError } from "../errors.js";
 import type { InventoryData } from "./model.js";
-import { expandHostPattern, HostPatternError } from "./ranges.js";
 import { parseYamlFile, toValue, type YamlFile } from "./yaml-file.js";
 
 const HINT = "see the YAML section of docs/inventory.md";
@@ -73,18 +72,7 @@ function parseHost(yaml: YamlFile, inventory: InventoryData, group: string, entr
       hint: `write '${pattern}:' alone, or '${pattern}:' followed by indented 'key: value' lines`,
     });
   }
-  let expanded;
-  try {
-    expanded = expandHostPattern(pattern);
-  } catch (error) {
-    if (!(error instanceof HostPatternError)) throw error;
-    throw new UserError(`invalid host '${pattern}': ${error.message}`, { location, hint: HINT });
-  }
-  for (const name of expanded.names) {
-    inventory.addHost(name, group, location);
-    if (expanded.port !== undefined) inventory.setHostVar(name, "ansible_port", expanded.port, location);
-    for (const [key, varValue] of Object.entries(value ?? {})) inventory.setHostVar(name, key, varValue, location);
-  }
+  inventory.addHostPattern(pattern, group, Object.entries(value ?? {}), location, HINT);
 }
 
 /** The entries of hosts/vars/children; a bare string is one entry with no value, as in Ansible. */

@@ -11,7 +11,7 @@
  */
 import { shellScript } from "../connection/quote.js";
 import { ModuleFailure } from "./types.js";
-import { splitSections, type PackageCommand, type PackageManager, type PackageStatus, type ProbeResult } from "./package-managers.js";
+import { splitSections, type PackageManager, type PackageStatus, type ProbeResult } from "./package-managers.js";
 
 /**
  * $1 is the manager ("dnf" or "yum"), $2 the mode: "latest" always lists the

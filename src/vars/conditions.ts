@@ -10,7 +10,7 @@
 import { UserError } from "../errors.js";
 import { Secret } from "../secrets.js";
 import { FILTERS, FILTERS_ACCEPTING_UNDEFINED, TESTS, TESTS_ACCEPTING_UNDEFINED, Undefined, contains, jinjaString } from "./condition-functions.js";
-import { type Expression, parseExpression } from "./expression.js";
+import { child, type Expression, isNode, parseExpression } from "./expression.js";
 import { type VarScope, materialize } from "./lazy-vars.js";
 import { containsTemplateText } from "./template-text.js";
 import { type TemplateSource, createScope, renderValueInScope } from "./template.js";
@@ -81,15 +81,6 @@ function conditionInScope(condition: unknown, scope: VarScope): boolean {
   }
 }
 
-function isNode(value: unknown): value is Expression {
-  return typeof value === "object" && value !== null && typeof Reflect.get(value, "type") === "string";
-}
-
-function child(node: Expression, key: string): Expression {
-  const value = node[key];
-  if (!isNode(value)) throw new Error(`tsible bug: ${node.type} without ${key}`);
-  return value;
-}
 
 function children(node: Expression, key: string): Expression[] {
   const value = node[key];

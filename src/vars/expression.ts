@@ -71,11 +71,11 @@ function collapseWhitespace(text: string): string {
   return out.trim();
 }
 
-function isNode(value: unknown): value is Expression {
+export function isNode(value: unknown): value is Expression {
   return typeof value === "object" && value !== null && typeof Reflect.get(value, "type") === "string";
 }
 
-function child(node: Expression, key: string): Expression {
+export function child(node: Expression, key: string): Expression {
   const value = node[key];
   if (!isNode(value)) throw new Error(`tsible bug: ${node.type} without ${key}`);
   return value;
