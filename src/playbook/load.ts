@@ -8,7 +8,7 @@ import path from "node:path";
 import { UserError, type SourceLocation } from "../errors.js";
 import { parseKeyValueArgs, splitFreeFormArgs } from "./free-form.js";
 import { BLOCK_KEYWORDS, INCLUDE_ACTIONS, PLAY_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from "./task-keys.js";
-import type { Block, Include, Meta, Play, Playbook, Role, Task, TaskItem, Vars } from "./types.js";
+import type { Block, Include, Inheritable, Meta, Play, Playbook, Role, Task, TaskItem, Vars } from "./types.js";
 import { loadYamlFile, locationOf } from "./yaml-source.js";
 
 export interface LoadOptions {
@@ -18,20 +18,6 @@ export interface LoadOptions {
   lookupModule: (name: string) => { freeForm?: string | undefined } | undefined;
   /** every module name, for "did you mean" hints */
   moduleNames: () => string[];
-}
-
-/** What a task inherits from the play, role, block or import around it */
-interface Inherited {
-  when: unknown[];
-  tags: string[];
-  become?: boolean | undefined;
-  becomeUser?: string | undefined;
-  vars: Vars;
-  noLog?: boolean | undefined;
-  ignoreErrors?: boolean | undefined;
-  checkMode?: boolean | undefined;
-  role?: Role | undefined;
-  baseDir: string;
 }
 
 type Raw = Record<string, unknown>;
@@ -70,7 +56,7 @@ class Loader {
     const hosts = play.hosts;
     if (hosts === undefined) throw new UserError("play has no 'hosts:'", { location, hint: "add 'hosts: GROUP' (or 'all')" });
     const vars = asVars(play.vars, location, "play vars");
-    const inherited: Inherited = {
+    const inherited: Inheritable = {
       when: [],
       tags: asStringList(play.tags, location, "tags"),
       become: optionalBool(play.become, location, "become"),
@@ -102,7 +88,7 @@ class Loader {
     };
   }
 
-  async role(raw: unknown, location: SourceLocation, outer: Inherited): Promise<Role> {
+  async role(raw: unknown, location: SourceLocation, outer: Inheritable): Promise<Role> {
     const spec = typeof raw === "string" ? { role: raw } : asMapping(raw, location, "a role");
     const name = optionalString(spec.role ?? spec.name, location, "role");
     if (!name) throw new UserError("role entry has no name", { location, hint: "write '- role: NAME' or '- NAME'" });
@@ -119,7 +105,7 @@ class Loader {
       when: asConditionList(when),
       tags: asStringList(tags, location, "tags"),
     };
-    const inherited: Inherited = {
+    const inherited: Inheritable = {
       ...outer,
       when: [...outer.when, ...role.when],
       tags: union(outer.tags, role.tags),
@@ -154,14 +140,14 @@ class Loader {
     return found;
   }
 
-  async taskFile(file: string, inherited: Inherited): Promise<TaskItem[]> {
+  async taskFile(file: string, inherited: Inheritable): Promise<TaskItem[]> {
     const raw = await loadYamlFile(file);
     const location = { file, line: 1 };
     if (raw === null) return [];
     return this.taskList(raw, location, { ...inherited, baseDir: path.dirname(file) });
   }
 
-  async taskList(raw: unknown, location: SourceLocation, inherited: Inherited): Promise<TaskItem[]> {
+  async taskList(raw: unknown, location: SourceLocation, inherited: Inheritable): Promise<TaskItem[]> {
     const items: TaskItem[] = [];
     for (const rawItem of asList(raw, location, "a task list")) {
       const itemLocation = locationOf(rawItem, location);
@@ -170,7 +156,7 @@ class Loader {
     return items;
   }
 
-  async handlers(raw: unknown, location: SourceLocation, inherited: Inherited): Promise<Task[]> {
+  async handlers(raw: unknown, location: SourceLocation, inherited: Inheritable): Promise<Task[]> {
     const items = await this.taskList(raw, location, { ...inherited, when: [] });
     return items.map((item) => {
       if (item.kind !== "task") {
@@ -181,7 +167,7 @@ class Loader {
   }
 
   /** One list entry: a task, a block, an include (dynamic), or the tasks of an import (static) */
-  async taskItem(raw: unknown, location: SourceLocation, outer: Inherited): Promise<TaskItem[]> {
+  async taskItem(raw: unknown, location: SourceLocation, outer: Inheritable): Promise<TaskItem[]> {
     const entry = asMapping(raw, location, "a task");
     for (const [key, hint] of UNSUPPORTED_KEYWORDS) {
       if (key in entry) throw new UserError(`'${key}' is not supported by tsible`, { location, hint });
@@ -194,7 +180,7 @@ class Loader {
     return [this.task(entry, location, own)];
   }
 
-  inheritedFrom(entry: Raw, location: SourceLocation, outer: Inherited): Inherited {
+  inheritedFrom(entry: Raw, location: SourceLocation, outer: Inheritable): Inheritable {
     return {
       ...outer,
       when: [...outer.when, ...asConditionList(entry.when)],
@@ -208,7 +194,7 @@ class Loader {
     };
   }
 
-  async block(entry: Raw, location: SourceLocation, own: Inherited, outer: Inherited): Promise<Block> {
+  async block(entry: Raw, location: SourceLocation, own: Inheritable, outer: Inheritable): Promise<Block> {
     rejectUnknownKeys(entry, BLOCK_KEYWORDS, location, "block");
     const section = (key: string) => this.taskList(entry[key] ?? [], locationOf(entry[key], location), own);
     return {
@@ -227,7 +213,7 @@ class Loader {
     };
   }
 
-  async include(entry: Raw, key: string, location: SourceLocation, own: Inherited): Promise<TaskItem[]> {
+  async include(entry: Raw, key: string, location: SourceLocation, own: Inheritable): Promise<TaskItem[]> {
     const isImport = key.endsWith("import_tasks");
     const rawFile = entry[key];
     const file = typeof rawFile === "string" ? rawFile : optionalString((rawFile as Raw | null)?.file, location, "file");
@@ -258,7 +244,7 @@ class Loader {
 
   /** Loads a dynamically included file at run time, with what the include statement passes down */
   async loadInclude(include: Include, file: string, extraVars: Vars): Promise<TaskItem[]> {
-    const inherited: Inherited = {
+    const inherited: Inheritable = {
       when: [],
       tags: include.tags,
       become: include.become,
@@ -281,7 +267,7 @@ class Loader {
     return found;
   }
 
-  meta(entry: Raw, location: SourceLocation, own: Inherited): Meta {
+  meta(entry: Raw, location: SourceLocation, own: Inheritable): Meta {
     const action = entry.meta;
     const actions = ["flush_handlers", "noop", "end_play", "end_host", "clear_facts"] as const;
     const known = actions.find((candidate) => candidate === action);
@@ -298,7 +284,7 @@ class Loader {
     };
   }
 
-  task(entry: Raw, location: SourceLocation, own: Inherited): Task {
+  task(entry: Raw, location: SourceLocation, own: Inheritable): Task {
     const moduleKeys = Object.keys(entry).filter((key) => !TASK_KEYWORDS.has(key));
     if (moduleKeys.length === 0) {
       throw new UserError(`task${entry.name ? ` "${String(entry.name)}"` : ""} has no module`, {

@@ -16,8 +16,8 @@ export interface Origin {
   baseDir: string;
 }
 
-interface Common extends Origin {
-  name?: string | undefined;
+/** Keywords a task takes from the play, role, block or import around it, merged with its own */
+export interface Inheritable extends Omit<Origin, "location"> {
   when: unknown[];
   tags: string[];
   become?: boolean | undefined;
@@ -26,6 +26,10 @@ interface Common extends Origin {
   noLog?: boolean | undefined;
   ignoreErrors?: boolean | undefined;
   checkMode?: boolean | undefined;
+}
+
+interface Common extends Origin, Inheritable {
+  name?: string | undefined;
 }
 
 export interface Task extends Common {

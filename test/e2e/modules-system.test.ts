@@ -8,16 +8,15 @@
  * sshd). Those are unit-tested for their command lines and output parsing only.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openConnection } from "../../src/connection/open.js";
 import type { Connection } from "../../src/connection/types.js";
-import { ModuleFailure, type ModuleContext } from "../../src/modules/types.js";
+import type { ModuleContext } from "../../src/modules/types.js";
 import { aptModule, packageModule } from "../../src/modules/package.js";
 import { serviceModule } from "../../src/modules/service.js";
 import { userModule } from "../../src/modules/user.js";
 import { groupModule } from "../../src/modules/group.js";
 import { fleetCredentials, type FleetHost, type SshRunResult } from "../fleet/fleet.js";
 import { useFleet } from "../fleet/use-fleet.js";
-import { makeModuleContext, runModule, withCheck } from "../helpers/module-context.js";
+import { failureOf, makeModuleContext, openFleetConnection, runModule, withCheck } from "../helpers/module-context.js";
 
 const fleet = useFleet();
 // the last host: these stories install packages, start brokers and add users, so keep them off host 0
@@ -38,27 +37,8 @@ async function installedVersion(name: string): Promise<string | undefined> {
   return result.exitCode === 0 && status?.endsWith(" installed") ? version : undefined;
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<ModuleFailure> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ModuleFailure);
-  return error as ModuleFailure;
-}
-
 beforeAll(async () => {
-  conn = await openConnection({
-    name: target.name,
-    type: "ssh",
-    address: target.address,
-    port: target.port,
-    user: "root",
-    privateKeyFile: fleet.keyFile,
-    hostKeyChecking: "strict",
-    knownHostsFile: fleet.knownHostsFile,
-    sshConfigFile: "",
-  });
+  conn = await openFleetConnection(fleet, target, "root");
   ctx = makeModuleContext({ conn });
   check = withCheck(ctx, true);
 });
@@ -131,17 +111,7 @@ describe("package (apt, from the fleet's local repository)", () => {
   });
 
   it("installs as a sudo user that needs a password (become), check mode included", async () => {
-    const ops = await openConnection({
-      name: `${target.name}-ops`,
-      type: "ssh",
-      address: target.address,
-      port: target.port,
-      user: "ops",
-      privateKeyFile: fleet.keyFile,
-      hostKeyChecking: "strict",
-      knownHostsFile: fleet.knownHostsFile,
-      sshConfigFile: "",
-    });
+    const ops = await openFleetConnection(fleet, target, "ops", `${target.name}-ops`);
     try {
       const asOps = makeModuleContext({ conn: ops, become: { user: "root", password: fleetCredentials.opsSudoPassword } });
       const predicted = await runModule(aptModule, withCheck(asOps, true), { name: "hello" });

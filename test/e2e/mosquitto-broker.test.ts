@@ -11,14 +11,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openConnection } from "../../src/connection/open.js";
 import { quoteArgv } from "../../src/connection/quote.js";
 import type { Connection } from "../../src/connection/types.js";
 import { ModuleFailure, type ModuleContext } from "../../src/modules/types.js";
 import { mosquittoBrokerModule } from "../../src/mosquitto/broker-module.js";
 import type { FleetHost, SshRunResult } from "../fleet/fleet.js";
 import { useFleet } from "../fleet/use-fleet.js";
-import { makeModuleContext, runModule, withCheck, type ModuleRun } from "../helpers/module-context.js";
+import { failureOf, makeModuleContext, openFleetConnection, runModule, withCheck, type ModuleRun } from "../helpers/module-context.js";
 
 const fleet = useFleet();
 // the last host, as the service stories: they too start and stop this host's broker
@@ -142,32 +141,13 @@ exit "$pub"`,
   return `${result.exitCode === 0 ? "ok" : `refused (${result.exitCode})`}: ${result.stdout.trim()}`;
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<ModuleFailure> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ModuleFailure);
-  return error as ModuleFailure;
-}
-
 beforeAll(async () => {
   templates = await mkdtemp(join(tmpdir(), "tsible-broker-templates-"));
   await writeFile(join(templates, "acl.hbs"), "# managed by tsible\nuser {{ mqtt_user }}\ntopic readwrite e2e/#\n");
   originalMain = await out(`base64 -w0 -- "$1"`, MAIN);
   // a broker that is stopped, with none of this test's files
   await sh(`/etc/init.d/mosquitto stop >/dev/null 2>&1; rm -rf -- /var/lib/tsible-e2e-broker; mkdir -p /run/mosquitto; chown mosquitto:mosquitto /run/mosquitto`);
-  conn = await openConnection({
-    name: target.name,
-    type: "ssh",
-    address: target.address,
-    port: target.port,
-    user: "deploy",
-    privateKeyFile: fleet.keyFile,
-    hostKeyChecking: "strict",
-    knownHostsFile: fleet.knownHostsFile,
-    sshConfigFile: "",
-  });
+  conn = await openFleetConnection(fleet, target, "deploy");
   ctx = makeModuleContext({ conn, become: { user: "root" }, templatesDir: templates, vars: { mqtt_user: "smc" } });
   check = withCheck(ctx, true);
 });

@@ -23,13 +23,9 @@ const passwords = {
 
 let fleet: Fleet;
 let dir: string;
-let cloudAddress: string;
-let piAddress: string;
 
 async function writeInventory(overrides: { smcPassword?: string } = {}): Promise<void> {
   const [cloud, pi] = fleet.hosts;
-  cloudAddress = cloud!.address;
-  piAddress = pi!.address;
   const key = fleet.keyFile;
   await writeFile(
     path.join(dir, "hosts"),

@@ -16,8 +16,10 @@ import type { BecomeOptions, Connection } from "../../src/connection/types.js";
 import { UserError } from "../../src/errors.js";
 import { gatherFacts } from "../../src/facts/gather.js";
 import type { Facts } from "../../src/facts/types.js";
-import type { Change, Module, ModuleContext } from "../../src/modules/types.js";
+import { ModuleFailure, type Change, type Module, type ModuleContext } from "../../src/modules/types.js";
 import { renderText } from "../../src/vars/template.js";
+import { expect } from "vitest";
+import type { Fleet, FleetHost } from "../fleet/fleet.js";
 import { useFleet } from "../fleet/use-fleet.js";
 
 type EvaluateConditions = (conditions: readonly string[], vars: Record<string, unknown>, source: { file: string }) => boolean;
@@ -151,17 +153,7 @@ export async function fleetTestHost(): Promise<ModuleTestHost> {
     return result.stdout.replace(/\n$/, "");
   };
   const dir = await sh("mktemp -d /tmp/tsible-modules-XXXXXX");
-  const conn = await openConnection({
-    name: target.name,
-    type: "ssh",
-    address: target.address,
-    port: target.port,
-    user: "deploy",
-    privateKeyFile: fleet.keyFile,
-    hostKeyChecking: "strict",
-    knownHostsFile: fleet.knownHostsFile,
-    sshConfigFile: "",
-  });
+  const conn = await openFleetConnection(fleet, target, "deploy");
   return {
     name: target.name,
     conn,
@@ -173,4 +165,29 @@ export async function fleetTestHost(): Promise<ModuleTestHost> {
       await sh(`rm -rf -- "$1"`, dir);
     },
   };
+}
+
+/** tsible's own SSH connection to a fleet host, as one of its users, checking the fleet's host keys */
+export function openFleetConnection(fleet: Fleet, target: FleetHost, user: string, name = target.name): Promise<Connection> {
+  return openConnection({
+    name,
+    type: "ssh",
+    address: target.address,
+    port: target.port,
+    user,
+    privateKeyFile: fleet.keyFile,
+    hostKeyChecking: "strict",
+    knownHostsFile: fleet.knownHostsFile,
+    sshConfigFile: "",
+  });
+}
+
+/** The ModuleFailure a module run must end with */
+export async function failureOf(promise: Promise<unknown>): Promise<ModuleFailure> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ModuleFailure);
+  return error as ModuleFailure;
 }
