@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { z } from "zod";
-import { ansibleBool } from "./system-args.js";
+import { absolutePath, ansibleBool } from "./system-args.js";
 import { UserError } from "../errors.js";
 import { defineModule } from "./types.js";
 import { fileAttributeArgs, planFileWrite, probeDestination, writtenFileResult } from "./remote-file.js";
@@ -14,7 +14,7 @@ const copyArgs = z
   .object({
     src: z.string().min(1).optional(),
     content: z.string().optional(),
-    dest: z.string().min(1),
+    dest: absolutePath("dest"),
     ...fileAttributeArgs,
     backup: ansibleBool.default(false),
     force: ansibleBool.default(true),

@@ -5,7 +5,7 @@
  */
 import { dirname } from "node:path";
 import { z } from "zod";
-import { ansibleBool } from "./system-args.js";
+import { absolutePath, ansibleBool, notAbsolute } from "./system-args.js";
 import { shellScript } from "../connection/quote.js";
 import type { Change, ModuleContext } from "./types.js";
 import { defineModule, ModuleFailure } from "./types.js";
@@ -18,7 +18,7 @@ const fileArgs = z.preprocess(
   renamePathAliases,
   z
     .object({
-      path: z.string().min(1),
+      path: absolutePath("path"),
       state: z.enum(["file", "directory", "absent", "touch", "link"]).optional(),
       src: z.string().min(1).optional(),
       ...fileAttributeArgs,
@@ -29,6 +29,11 @@ const fileArgs = z.preprocess(
     })
     .strict()
     .refine((args) => args.state !== "link" || args.src !== undefined, { message: "state=link needs src (what the link points to)" })
+    // a link's target may be relative (to the link's directory, as with ln -s); any other src is a path on the host
+    .superRefine((args, ctx) => {
+      const problem = args.state === "link" || args.src === undefined ? undefined : notAbsolute("src", args.src);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", path: ["src"], message: `${problem} (only a link's target, with state: link, may be relative)` });
+    })
     .refine((args) => !args.recurse || args.state === undefined || args.state === "directory", {
       message: "recurse works with state=directory only",
     }),

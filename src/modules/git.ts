@@ -14,7 +14,7 @@
 import { z } from "zod";
 import { shellScript } from "../connection/quote.js";
 import type { RunOptions } from "../connection/types.js";
-import { ansibleBool, nonNegativeInt } from "./system-args.js";
+import { absolutePath, ansibleBool, nonNegativeInt } from "./system-args.js";
 import { runOptions } from "./remote-file.js";
 import type { Change, ModuleContext, Plan } from "./types.js";
 import { defineModule, ModuleFailure } from "./types.js";
@@ -24,7 +24,7 @@ const notAnOption = (what: string) => z.string().min(1).refine((value) => !value
 
 export const gitArgs = z.strictObject({
   repo: notAnOption("repo"),
-  dest: z.string().startsWith("/", "dest must be an absolute path"),
+  dest: absolutePath("dest"),
   version: notAnOption("version").default("HEAD"),
   force: ansibleBool.default(false),
   update: ansibleBool.default(true),

@@ -6,7 +6,7 @@
  * changes nothing.
  */
 import { z } from "zod";
-import { ansibleBool } from "./system-args.js";
+import { absolutePath, ansibleBool } from "./system-args.js";
 import type { Change } from "./types.js";
 import { defineModule, ModuleFailure } from "./types.js";
 import { assertAttributesKnown, fileAttributeArgs, planAttributeChanges, planFileWrite, probePath, readRemote } from "./remote-file.js";
@@ -192,7 +192,7 @@ const lineinfileArgs = z.preprocess(
   renameAliases,
   z
     .object({
-      path: z.string().min(1),
+      path: absolutePath("path"),
       state: z.enum(["present", "absent"]).default("present"),
       line: z.string().optional(),
       regexp: z.string().optional(),

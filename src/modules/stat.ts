@@ -5,7 +5,7 @@
  * reported as `checksum` and as `checksum_<algorithm>`.
  */
 import { z } from "zod";
-import { ansibleBool } from "./system-args.js";
+import { absolutePath, ansibleBool } from "./system-args.js";
 import { shellScript } from "../connection/quote.js";
 import { defineModule } from "./types.js";
 import { normalizeMode, runChecked } from "./remote-file.js";
@@ -19,7 +19,7 @@ const statArgs = z.preprocess(
   },
   z
     .object({
-      path: z.string().min(1),
+      path: absolutePath("path"),
       follow: ansibleBool.default(false),
       get_checksum: ansibleBool.default(true),
       checksum_algorithm: z.enum(["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]).default("sha256"),

@@ -4,14 +4,14 @@
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { ansibleBool } from "./system-args.js";
+import { absolutePath, ansibleBool } from "./system-args.js";
 import { defineModule } from "./types.js";
 import { fileAttributeArgs, planFileWrite, probeDestination, writtenFileResult } from "./remote-file.js";
 
 const templateArgs = z
   .object({
     src: z.string().min(1),
-    dest: z.string().min(1),
+    dest: absolutePath("dest"),
     ...fileAttributeArgs,
     backup: ansibleBool.default(false),
     force: ansibleBool.default(true),

@@ -14,7 +14,7 @@ import { shellScript } from "../connection/quote.js";
 import { Secret } from "../secrets.js";
 import { splitSections } from "./package-managers.js";
 import { commandFailed } from "./group.js";
-import { ansibleBool, nameList, nonNegativeInt, systemName } from "./system-args.js";
+import { absolutePath, ansibleBool, nameList, nonNegativeInt, systemName } from "./system-args.js";
 import { defineModule, ModuleFailure, type Change } from "./types.js";
 
 /** crypt hashes start with "$id$"; "!" and "*" lock the account; old DES hashes are 13 characters */
@@ -28,7 +28,7 @@ export const userArgs = z.strictObject({
   groups: nameList.optional(),
   append: ansibleBool.default(false),
   shell: z.string().min(1).optional(),
-  home: z.string().startsWith("/", "home must be an absolute path").optional(),
+  home: absolutePath("home").optional(),
   create_home: ansibleBool.default(true),
   system: ansibleBool.default(false),
   comment: z.string().regex(/^[^:\n]*$/, "comment cannot contain ':' or a newline").optional(),

@@ -212,4 +212,22 @@ describe("running a playbook", () => {
     );
     expect(reporter.results.find((e) => e.task === "show")!.result.msg).toBe("3 play yes-inv");
   });
+
+  it("refuses a relative path before it reaches the host, naming the file and line (an empty pid file's dirname is the login home)", async () => {
+    const { reporter, exitCode } = await run(
+      `
+- hosts: a
+  gather_facts: false
+  vars: { mqtt_pid_file: "" }
+  tasks:
+    - name: pid directory
+      file: { path: "{{dirname mqtt_pid_file}}", state: directory, mode: "0700" }
+`,
+      { check: true },
+    );
+    expect(exitCode).toBe(2);
+    const result = reporter.results.find((e) => e.task === "pid directory")!.result;
+    expect(result.status).toBe("failed");
+    expect(result.msg).toMatch(/site\.yml:6:7: invalid arguments for file: 'path': path must be an absolute path \(got "\."\): tsible does not resolve paths against the login user's home$/);
+  });
 });
