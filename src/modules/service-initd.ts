@@ -185,5 +185,7 @@ export function initdServiceManager(run: RunArgv): ServiceManager {
     async daemonReload() {
       return {};
     },
+
+    async resetFailures() {},
   };
 }

@@ -27,6 +27,12 @@ export interface ServiceManager {
   /** run the action, then wait until the service is in the state the action leads to; throws ModuleFailure with the output otherwise */
   act(name: string, action: ServiceAction): Promise<Record<string, unknown>>;
   daemonReload(): Promise<Record<string, unknown>>;
+  /**
+   * Forget the service's earlier failures before starting it again on purpose (a rollback):
+   * systemd restarts a failing unit by itself (Restart=on-failure) and then refuses any start
+   * past its start limit. Nothing to forget for init scripts.
+   */
+  resetFailures(name: string): Promise<void>;
 }
 
 /** The module's failure for a command that exited non-zero, with its output */

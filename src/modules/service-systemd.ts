@@ -2,9 +2,9 @@
  * Services under systemd: `systemctl show` + `systemctl is-enabled` in one
  * round trip, `systemctl start|stop|restart|reload|enable|disable|daemon-reload`.
  *
- * HONESTY NOTE: systemd argv is unit-tested only. The test fleet has no
- * systemd (PID 1 is sshd), so these command lines have never run against a
- * real systemd from tsible's tests.
+ * Run against a real systemd on the test fleet's systemd hosts (Debian,
+ * Ubuntu, CentOS, Amazon Linux kinds): test/e2e/modules-systemd-rpm.test.ts
+ * and test/e2e/host-kinds.test.ts.
  */
 import { shellScript } from "../connection/quote.js";
 import { ModuleFailure } from "./types.js";
@@ -74,7 +74,7 @@ export function systemdStatus(name: string, show: SystemdShow, isEnabledRc: numb
   };
 }
 
-export function systemctlArgv(action: ServiceAction | "enable" | "disable" | "daemon-reload", name?: string): string[] {
+export function systemctlArgv(action: ServiceAction | "enable" | "disable" | "daemon-reload" | "reset-failed", name?: string): string[] {
   return name === undefined ? ["systemctl", action] : ["systemctl", action, name];
 }
 
@@ -113,6 +113,11 @@ export function systemdServiceManager(run: RunArgv): ServiceManager {
       const result = await run(systemctlArgv("daemon-reload"));
       if (result.exitCode !== 0) throw serviceCommandFailure("systemctl daemon-reload failed", result);
       return {};
+    },
+    async resetFailures(name) {
+      // also resets the start rate limit counter, whatever state the unit is in
+      const result = await run(systemctlArgv("reset-failed", name));
+      if (result.exitCode !== 0) throw serviceCommandFailure(`systemctl reset-failed ${name} failed`, result);
     },
   };
 }

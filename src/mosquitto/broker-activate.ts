@@ -57,7 +57,8 @@ export async function restoreFiles(ctx: ModuleContext, journal: DeployJournal): 
 /** The first line of a service manager's failure: the rest is its own (older) log tail, which we replace with ours */
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0] ?? message;
+  // "systemctl restart x failed (exit code 1):" introduces the output that follows: not part of the line
+  return (message.split("\n")[0] ?? message).replace(/:$/, "");
 }
 
 async function isRunning(manager: ServiceManager, service: string): Promise<boolean> {
@@ -173,6 +174,7 @@ export async function activateBroker(
   const restoreProblems = await restoreFiles(ctx, journal);
   // A broker still running after a failed reload only needs to re-read the old files; otherwise it starts on them afresh.
   const stillRunning = activation === "reload" && (await isRunning(manager, target.service));
+  if (!stillRunning) await manager.resetFailures(target.service);
   const listener = rollbackListener(journal, target.port);
   const rollback = await actAndVerify(ctx, manager, target, stillRunning ? "reload" : "restart", listener);
   const fields = {

@@ -95,6 +95,7 @@ describe("systemd (unit-tested only)", () => {
   it("builds systemctl command lines", () => {
     expect(systemctlArgv("restart", "mosquitto")).toEqual(["systemctl", "restart", "mosquitto"]);
     expect(systemctlArgv("daemon-reload")).toEqual(["systemctl", "daemon-reload"]);
+    expect(systemctlArgv("reset-failed", "mosquitto")).toEqual(["systemctl", "reset-failed", "mosquitto"]);
   });
 });
 
@@ -104,6 +105,7 @@ describe("service plan", () => {
     probe: () => Promise.reject(new Error("not used")),
     act: () => Promise.reject(new Error("not applied in a plan test")),
     daemonReload: () => Promise.reject(new Error("not applied in a plan test")),
+    resetFailures: () => Promise.reject(new Error("not applied in a plan test")),
   };
   const run = (): Promise<CommandResult> => Promise.reject(new Error("not applied in a plan test"));
   const status = (running: boolean, enabled: boolean, needsDaemonReload = false): ServiceStatus => ({
