@@ -175,7 +175,7 @@ describe("host keys", () => {
 
 describe("unreachable hosts", () => {
   it("times out on an address nobody has, with a hint", async () => {
-    const nobody = { name: "ghost", address: fleet.subnet.replace(/\.0\/24$/, ".250"), port: 22 };
+    const nobody = { name: "ghost", address: fleet.subnet.replace(/\.0\/24$/, ".250"), port: 22, kind: "debian" as const };
     const error = await refusal(openConnection(spec(nobody, { connectTimeoutMs: 1500, hostKeyChecking: "off" })));
     expect(error.message).toBe(`ghost (${nobody.address}:22): connection timed out after 1.5 s`);
     expect(error.hint).toMatch(/is the host up/);

@@ -1,10 +1,11 @@
 /**
- * Starts ONE fleet of real sshd hosts for all e2e files and tears it down afterwards, also when
- * tests fail or vitest is interrupted. Fleet id: TSIBLE_FLEET_ID (default 0).
+ * Builds every host kind's caches, then starts ONE fleet of real sshd hosts for all e2e files and
+ * tears it down afterwards, also when tests fail or vitest is interrupted. Fleet id:
+ * TSIBLE_FLEET_ID (default 0).
  */
 import { spawnSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
-import { fleetScript, startFleet } from "../fleet/fleet.js";
+import { fleetScript, prepareKinds, startFleet } from "../fleet/fleet.js";
 import "../fleet/provided-context.js";
 
 const hostCount = 3;
@@ -39,6 +40,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   let fleet;
   try {
+    // Every kind the e2e files boot, built before any test runs (not under them, which would slow
+    // their timing on a small machine); the groups share no slow item, so they build side by side.
+    await prepareKinds([["debian", "noinit"], ["systemd", "ubuntu", "centos", "amzn"], ["pi"]]);
     fleet = await startFleet({ count: hostCount, id });
   } catch (error) {
     removeHandlers();

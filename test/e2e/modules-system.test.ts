@@ -4,8 +4,7 @@
  * untouched, that the real run makes it, and that a second run changes nothing. The host is
  * inspected with plain commands over a second connection, never through the module under test.
  *
- * Not covered here, because the fleet cannot: dnf/yum (Debian hosts only) and systemd (PID 1 is
- * sshd). Those are unit-tested for their command lines and output parsing only.
+ * systemd, dnf and yum run on hosts of those kinds in modules-systemd-rpm.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "../../src/connection/types.js";
@@ -136,15 +135,22 @@ describe("package (apt, from the fleet's local repository)", () => {
 
 describe("service (mosquitto through /etc/init.d on a host without an init system)", () => {
   const running = async (): Promise<boolean> => (await sh("/etc/init.d/mosquitto status >/dev/null 2>&1")).exitCode === 0;
-  const brokerPid = async (): Promise<string> => (await sh("cat /run/mosquitto-initd.pid")).stdout.trim();
+  // Debian's init script keeps the broker's pid here (start-stop-daemon --make-pidfile)
+  const brokerPid = async (): Promise<string> => (await sh("cat /run/mosquitto/mosquitto.pid")).stdout.trim();
+  /** The broker's config as the mosquitto role writes it: no pid_file, which is the init script's */
+  const config = (listener: string) => `log_dest file /var/log/mosquitto/mosquitto.log\nlistener ${listener}\nallow_anonymous true\n`;
+  const writeConfig = (listener: string) => sh(`printf '${config(listener)}' > /etc/mosquitto/mosquitto.conf`);
+  let originalConfig = "";
 
   beforeAll(async () => {
-    // the run directory is the role's job; here the test prepares it
+    originalConfig = (await sh("base64 -w0 /etc/mosquitto/mosquitto.conf")).stdout;
+    // the run directory and the config are the role's job; here the test prepares them
     await sh("mkdir -p /run/mosquitto && chown mosquitto:mosquitto /run/mosquitto; /etc/init.d/mosquitto stop >/dev/null 2>&1; update-rc.d mosquitto enable >/dev/null 2>&1; true");
+    await writeConfig("1883 127.0.0.1");
   });
 
   afterAll(async () => {
-    await sh("/etc/init.d/mosquitto stop >/dev/null 2>&1; true");
+    await sh(`/etc/init.d/mosquitto stop >/dev/null 2>&1; echo ${originalConfig} | base64 -d > /etc/mosquitto/mosquitto.conf`);
   });
 
   it("starts mosquitto: check mode leaves it stopped, the real run starts it, the second run is ok", async () => {
@@ -199,8 +205,9 @@ describe("service (mosquitto through /etc/init.d on a host without an init syste
   });
 
   it("fails with the script's output and the broker's log when mosquitto cannot start", async () => {
-    // without its run directory the broker cannot write its pid file and exits right after starting
-    await sh("rm -rf /run/mosquitto; mkdir -p /var/log/mosquitto; echo 'tsible-e2e log marker' >>/var/log/mosquitto/mosquitto.log");
+    // an address the host does not have: the broker cannot bind its listener and exits right after starting
+    await writeConfig("1883 10.213.250.250");
+    await sh("echo 'tsible-e2e log marker' >>/var/log/mosquitto/mosquitto.log");
     try {
       const failure = await failureOf(runModule(serviceModule, ctx, { name: "mosquitto", state: "started" }));
       expect(failure.message).toContain("/etc/init.d/mosquitto start exited 0, but mosquitto is not running");
@@ -208,7 +215,8 @@ describe("service (mosquitto through /etc/init.d on a host without an init syste
       expect(failure.message).toContain("== tail of /var/log/mosquitto/mosquitto.log");
       expect(failure.message).toContain("tsible-e2e log marker");
     } finally {
-      await sh("mkdir -p /run/mosquitto && chown mosquitto:mosquitto /run/mosquitto; /etc/init.d/mosquitto stop >/dev/null 2>&1; true");
+      await sh("/etc/init.d/mosquitto stop >/dev/null 2>&1; true");
+      await writeConfig("1883 127.0.0.1");
     }
   });
 

@@ -7,8 +7,8 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { quoteWord } from "../../src/connection/quote.js";
 import { startFleet, type Fleet } from "../fleet/fleet.js";
+import { canLogIn, delivery as deliveryOnFleet } from "./helpers/mqtt-clients.js";
 import { changedTasks, parseJson, tsible } from "./helpers/run-tsible.js";
 
 const playbook = path.resolve("playbooks/mosquitto.yml");
@@ -95,35 +95,19 @@ const play = (...extra: string[]) =>
   tsible(["play", playbook, "-i", path.join(dir, "hosts"), "--known-hosts", fleet.knownHostsFile, "--json", ...extra]);
 
 /** mosquitto_sub on one host, mosquitto_pub on another (or the same), what the subscriber got */
-async function delivery(options: {
+function delivery(options: {
   subHost: string;
   sub: { user?: string; password?: string; topic: string; broker?: string };
   pubHost: string;
   pub: { user: string; password: string; topic: string; broker?: string };
   message: string;
+  waitSeconds?: number;
 }): Promise<string> {
-  const auth = (user?: string, password?: string) => (user ? ["-u", user, "-P", password ?? ""] : []);
-  const sub = [
-    "mosquitto_sub", "-h", options.sub.broker ?? "127.0.0.1", "-p", String(port), ...auth(options.sub.user, options.sub.password),
-    "-t", options.sub.topic, "-C", "1", "-W", "6", "-v",
-  ];
-  const pub = [
-    "mosquitto_pub", "-h", options.pub.broker ?? "127.0.0.1", "-p", String(port), ...auth(options.pub.user, options.pub.password),
-    "-t", options.pub.topic, "-m", options.message, "-q", "1",
-  ];
-  const received = fleet.sshRun(options.subHost, sub.map(quoteWord).join(" "));
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  const published = await fleet.sshRun(options.pubHost, pub.map(quoteWord).join(" "));
-  expect(published.stderr).toBe("");
-  return (await received).stdout.trim();
+  return deliveryOnFleet(fleet, { ...options, sub: { ...options.sub, port }, pub: { ...options.pub, port } });
 }
 
-async function login(host: string, user: string | undefined, password: string | undefined): Promise<{ ok: boolean; stderr: string }> {
-  const argv = ["mosquitto_sub", "-h", "127.0.0.1", "-p", String(port), "-t", "probe/x", "-C", "1", "-W", "2"];
-  if (user) argv.push("-u", user, "-P", password ?? "");
-  const result = await fleet.sshRun(host, argv.map(quoteWord).join(" "));
-  // -W ends a working subscription with "Timed out"; a refused login says so
-  return { ok: !/not authori[sz]ed|Connection Refused/i.test(result.stderr), stderr: result.stderr };
+function login(host: string, user: string | undefined, password: string | undefined): Promise<{ ok: boolean }> {
+  return canLogIn(fleet, host, { user, password, port }).then((ok) => ({ ok }));
 }
 
 const cloud = () => fleet.hosts[0]!.name;
@@ -160,7 +144,7 @@ describe("deploying the infra's brokers with playbooks/mosquitto.yml", () => {
     const forbidden = await delivery({
       subHost: cloud(), sub: { user: "reader", password: passwords.reader, topic: "private/#" },
       pubHost: cloud(), pub: { user: "smc", password: passwords.smc, topic: "private/secret" },
-      message: "nope",
+      message: "nope", waitSeconds: 4,
     });
     expect(forbidden).toBe("");
   });

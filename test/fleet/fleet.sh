@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The test fleet: real sshd hosts, each in its own network namespace on a private bridge, each
-# booted from an overlay over one cached Debian bookworm rootfs. Run as root.
+# booted (by sshd alone, or by systemd) from an overlay over a cached root of its kind. Run as root.
 #
-#   fleet.sh up N     start N hosts (tears down a stale fleet with the same id first)
-#   fleet.sh down     stop every host and remove every trace (idempotent, safe after a crash)
-#   fleet.sh status   list what exists for this fleet id
+#   fleet.sh up N                start N debian hosts (tears down a stale fleet with the same id first)
+#   fleet.sh up KIND[:N],...     start hosts of these kinds, in this order (fleet.sh kinds lists them)
+#   fleet.sh down                stop every host and remove every trace (idempotent, safe after a crash)
+#   fleet.sh status              list what exists for this fleet id
+#   fleet.sh prepare [KIND...]   build the cached roots, layers and repositories of these kinds
+#   fleet.sh kinds               the host kinds
 #
 # Environment:
 #   TSIBLE_FLEET_ID   0-99 (default 0); several fleets with different ids coexist on one machine
@@ -28,44 +31,51 @@ readonly NET_PREFIX=10.213.$FLEET_ID
 readonly SUBNET=$NET_PREFIX.0/24
 readonly BRIDGE_ADDRESS=$NET_PREFIX.1
 
-readonly CACHE_DIR=/var/cache/tsible-fleet
-readonly BASE_DIR=$CACHE_DIR/base-bookworm
-readonly APT_REPO_DIR=$CACHE_DIR/repo
-readonly CACHE_LOCK=$CACHE_DIR/build.lock
-
-# What every host has preinstalled. Changing this list (or BASE_RECIPE, when the post-install
-# setup below changes) rebuilds the cached base on the next `up`.
-readonly BASE_PACKAGES=openssh-server,python3,sudo,mosquitto,mosquitto-clients,procps,iproute2,python3-paho-mqtt,iputils-ping
-readonly BASE_RECIPE=4
-# Packages NOT in the base, served by the hosts' local apt repository so tests can install them.
-# apt-get download resolves no dependencies: git and python3-boto3 (kinesis-bridge.yml) come with
-# every package they need on top of the base, as `apt-get -s install` against the base's dpkg
-# status lists them (perl-base and libssl3 are newer versions of base packages that perl and
-# openssl require exactly).
-readonly REPO_PACKAGES="hello tree jq libjq1 libonig5 \
-git git-man liberror-perl libcurl3-gnutls libbrotli1 libldap-2.5-0 libsasl2-2 libsasl2-modules-db \
-libnghttp2-14 libpsl5 librtmp1 libssh2-1 perl perl-base perl-modules-5.36 libperl5.36 libgdbm6 \
-libgdbm-compat4 libssl3 openssl ca-certificates \
-python3-boto3 python3-botocore python3-s3transfer python3-jmespath python3-dateutil python3-six \
-python3-urllib3 python3-certifi python3-charset-normalizer python3-idna python3-pkg-resources \
-python3-chardet python3-requests"
-
-# Test-only credentials, documented in test/fleet/README.md.
-readonly OPS_SUDO_PASSWORD=ops-sudo-pass
-readonly PWUSER_PASSWORD=pw-login-pass
-
-# Unmounts everything at or below a directory in this mount namespace, deepest first; lazy
-# unmount as last resort.
-mounts_under() { awk -v dir="$1" '$5 == dir || index($5, dir "/") == 1 {print $5}' /proc/self/mountinfo; }
-unmount_under() {
-  local mount_point
-  mounts_under "$1" | sort -r | while read -r mount_point; do
-    umount "$mount_point" 2>/dev/null || umount -l "$mount_point" 2>/dev/null || true
-  done
-}
+readonly FLEET_SCRIPT_DIR=$SCRIPT_DIR
 
 log() { printf '[fleet %s] %s\n' "$FLEET_ID" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+# shellcheck source=cache.sh
+. "$SCRIPT_DIR/cache.sh"
+
+# ---------------------------------------------------------------- host kinds
+
+# What a host of each kind boots: a cached root, a layer over it, an init, a package repository.
+# Nothing in a root or layer is changed to suit tsible: packages are as their distribution ships
+# them (see test/fleet/README.md for how each is built).
+readonly KINDS='
+# kind    root              layer   boot     repo       writable  what it stands for
+debian    bookworm-noinit   -       noinit   apt-amd64  disk      Debian 12 container, no init, mosquitto preinstalled
+noinit    bookworm-noinit   bare    noinit   apt-amd64  disk      Debian 12 container, no init, mosquitto not installed
+systemd   bookworm-systemd  -       systemd  apt-amd64  disk      Debian 12 booted by systemd
+ubuntu    bookworm-systemd  ubuntu  systemd  apt-amd64  disk      Ubuntu 22.04 (os-release) booted by systemd
+centos    bookworm-systemd  centos  systemd  rpm        disk      CentOS Stream 9: dnf, rpm, EPEL, systemd
+amzn      bookworm-systemd  amzn    systemd  rpm        disk      Amazon Linux 2023: dnf, rpm, systemd
+pi        bookworm-armhf    -       noinit   apt-armhf  tmpfs     Raspberry Pi OS (armhf, under qemu-user), no init
+'
+kind_names() { awk '!/^#/ && NF {print $1}' <<<"$KINDS"; }
+kind_field() {
+  local column
+  case $2 in root) column=2 ;; layer) column=3 ;; boot) column=4 ;; repo) column=5 ;; writable) column=6 ;; esac
+  awk -v kind="$1" -v column="$column" '!/^#/ && $1 == kind {print $column; found = 1} END {exit !found}' <<<"$KINDS" ||
+    die "unknown host kind '$1' (kinds: $(kind_names | tr '\n' ' '))"
+}
+
+# "3" is three debian hosts; "debian:2,centos,pi" lists kinds with counts: one kind per line out
+expand_spec() {
+  local spec=$1 item kind count i
+  if [[ $spec =~ ^[0-9]+$ ]]; then spec=debian:$spec; fi
+  IFS=, read -ra items <<<"$spec"
+  for item in "${items[@]}"; do
+    kind=${item%%:*}
+    count=1
+    [[ $item == *:* ]] && count=${item#*:}
+    [[ $count =~ ^[0-9]+$ ]] || die "bad count in '$item' (want KIND or KIND:N)"
+    kind_field "$kind" root >/dev/null
+    for ((i = 0; i < count; i++)); do echo "$kind"; done
+  done
+}
 
 host_name() { echo "ts${FLEET_ID}h$1"; }
 host_address() { echo "$NET_PREFIX.$((9 + $1))"; }
@@ -79,136 +89,11 @@ require_root() {
 
 require_tools() {
   local tool missing=()
-  for tool in debootstrap ip unshare setsid chroot flock ssh-keygen ssh-keyscan apt-get dpkg-scanpackages; do
+  for tool in debootstrap ip unshare setsid chroot flock ssh-keygen ssh-keyscan apt-get dpkg-scanpackages "$@"; do
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
   ((${#missing[@]} == 0)) ||
-    die "missing tools: ${missing[*]} (apt-get install debootstrap iproute2 util-linux openssh-client dpkg-dev)"
-}
-
-# ---------------------------------------------------------------- cached base rootfs and apt repo
-
-# The mirror comes from this machine's apt configuration, so no mirror name lives in the repo.
-debian_mirror() {
-  local uri
-  uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources |
-    awk '{for (i = 2; i <= NF; i++) print $i}' | grep -v -- '-security' | head -n1 || true)
-  if [[ -z $uri ]]; then
-    uri=$(grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
-      sed -E 's/^deb (\[[^]]*\] )?//' | awk '{print $1}' | grep -v -- '-security' | head -n1 || true)
-  fi
-  [[ -n $uri ]] || die "no Debian mirror found in /etc/apt/sources.list{,.d}"
-  echo "$uri"
-}
-
-base_stamp() { printf 'packages=%s\nrecipe=%s\n' "$BASE_PACKAGES" "$BASE_RECIPE"; }
-
-build_base() {
-  local stamp=$BASE_DIR/.tsible-base-stamp
-  if [[ -f $stamp && $(cat "$stamp") == "$(base_stamp)" ]]; then
-    return
-  fi
-  local mirror new=$BASE_DIR.new.$$ leftover
-  mirror=$(debian_mirror)
-  log "building base rootfs (debootstrap bookworm, once per package list) ..."
-  # We hold the build lock: a leftover build dir is from a build that was killed, and may still
-  # carry debootstrap's proc/sys mounts.
-  for leftover in "$BASE_DIR".new.*; do
-    [[ -d $leftover ]] || continue
-    unmount_under "$leftover"
-    rm -rf --one-file-system "$leftover"
-  done
-  if ! debootstrap --variant=minbase --include="$BASE_PACKAGES" bookworm "$new" "$mirror" \
-    >"$CACHE_DIR/debootstrap.log" 2>&1; then
-    tail -n 30 "$CACHE_DIR/debootstrap.log" >&2
-    unmount_under "$new"
-    rm -rf --one-file-system "$new"
-    die "debootstrap failed (full log: $CACHE_DIR/debootstrap.log)"
-  fi
-  configure_base "$new"
-  base_stamp >"$new/.tsible-base-stamp"
-  # An old base may still be the lower layer of running hosts: move it aside, never delete it
-  # from under them. Stale copies go once no overlay uses any base.
-  if [[ -d $BASE_DIR ]]; then
-    mv "$BASE_DIR" "$BASE_DIR.stale.$(date +%s)"
-  fi
-  mv "$new" "$BASE_DIR"
-  if ! grep -q "lowerdir=$CACHE_DIR/" /proc/*/mountinfo 2>/dev/null; then
-    rm -rf "$BASE_DIR".stale.*
-  fi
-  log "base rootfs ready"
-}
-
-# Everything that is the same on every host of every fleet.
-configure_base() {
-  local root=$1
-  # Hosts have no network: their only package source is the local repository.
-  rm -f "$root"/etc/apt/sources.list "$root"/etc/apt/sources.list.d/*
-  echo 'deb [trusted=yes] file:/srv/tsible-repo ./' >"$root/etc/apt/sources.list.d/tsible-local.list"
-  rm -rf "$root"/var/lib/apt/lists/*
-  mkdir -p "$root/srv/tsible-repo"
-  rm -f "$root"/var/cache/apt/archives/*.deb
-  # Each host generates its own host keys at boot.
-  rm -f "$root"/etc/ssh/ssh_host_*
-  cat >"$root/etc/ssh/sshd_config.d/tsible-fleet.conf" <<'EOF'
-# Test fleet: keys for root/deploy/ops, password login for pwuser.
-PermitRootLogin prohibit-password
-PasswordAuthentication yes
-UseDNS no
-EOF
-  chroot "$root" useradd --create-home --shell /bin/bash deploy
-  chroot "$root" useradd --create-home --shell /bin/bash ops
-  chroot "$root" useradd --create-home --shell /bin/bash pwuser
-  printf 'ops:%s\npwuser:%s\n' "$OPS_SUDO_PASSWORD" "$PWUSER_PASSWORD" | chroot "$root" chpasswd
-  echo 'deploy ALL=(ALL) NOPASSWD:ALL' >"$root/etc/sudoers.d/deploy"
-  echo 'ops ALL=(ALL) ALL' >"$root/etc/sudoers.d/ops"
-  chmod 0440 "$root/etc/sudoers.d/deploy" "$root/etc/sudoers.d/ops"
-  # Hosts have no systemd, so `service mosquitto ...` runs Debian's init script. As shipped it
-  # cannot work with mosquitto 2.0.11+deb12u2: start-stop-daemon --make-pidfile creates the
-  # broker's own pid file first, and the broker refuses to reuse an existing pid file ("Unable to
-  # write pid file"); once the broker (as user mosquitto) writes it, start-stop-daemon refuses to
-  # stop by a non-root pid file. A separate root-owned pid file for the init script fixes both.
-  sed -i 's|^PIDFILE=/run/mosquitto/mosquitto.pid$|PIDFILE=/run/mosquitto-initd.pid|' "$root/etc/init.d/mosquitto"
-  grep -q '^PIDFILE=/run/mosquitto-initd.pid$' "$root/etc/init.d/mosquitto" ||
-    die "could not patch /etc/init.d/mosquitto in the base (package changed?)"
-}
-
-build_apt_repo() {
-  local stamp=$APT_REPO_DIR/.tsible-repo-stamp
-  if [[ -f $stamp && $(cat "$stamp") == "$REPO_PACKAGES" ]]; then
-    return
-  fi
-  log "building local apt repository ($REPO_PACKAGES) ..."
-  local new=$APT_REPO_DIR.new.$$
-  rm -rf "$new"
-  mkdir -p "$new"
-  # shellcheck disable=SC2086 # the list is meant to split into package names
-  if ! (cd "$new" && apt-get download $REPO_PACKAGES >/dev/null 2>"$CACHE_DIR/apt-download.log"); then
-    cat "$CACHE_DIR/apt-download.log" >&2
-    rm -rf "$new"
-    die "apt-get download failed (run apt-get update on the controller?)"
-  fi
-  (cd "$new" && dpkg-scanpackages --multiversion . /dev/null >Packages 2>/dev/null && gzip -9c Packages >Packages.gz)
-  echo "$REPO_PACKAGES" >"$new/.tsible-repo-stamp"
-  # running hosts bind-mount the old repository: move it aside rather than empty it under them
-  if [[ -d $APT_REPO_DIR ]]; then
-    mv "$APT_REPO_DIR" "$APT_REPO_DIR.stale.$(date +%s%N)"
-  fi
-  mv "$new" "$APT_REPO_DIR"
-  if ! grep -q "$APT_REPO_DIR.stale" /proc/*/mountinfo 2>/dev/null; then
-    rm -rf "$APT_REPO_DIR".stale.*
-  fi
-}
-
-prepare_cache() {
-  mkdir -p "$CACHE_DIR"
-  # Two fleets starting at once must not build the same cache twice.
-  exec {lock_fd}>"$CACHE_LOCK"
-  flock "$lock_fd"
-  build_base
-  build_apt_repo
-  flock -u "$lock_fd"
-  exec {lock_fd}>&-
+    die "missing tools: ${missing[*]} (bash scripts/install-deps.sh installs them)"
 }
 
 # ---------------------------------------------------------------- up
@@ -221,15 +106,36 @@ fleet_hosts_file() {
   done
 }
 
+# The lower layers of a kind's overlay, topmost first
+kind_lowerdirs() {
+  local layer
+  layer=$(kind_field "$1" layer)
+  if [[ $layer == - ]]; then
+    echo "$CACHE_DIR/roots/$(kind_field "$1" root)"
+  else
+    echo "$CACHE_DIR/layers/$layer:$CACHE_DIR/roots/$(kind_field "$1" root)"
+  fi
+}
+
+kind_repo_mount() {
+  case $(kind_field "$1" repo) in
+    rpm) echo "$CACHE_DIR/repos/rpm:/srv/tsible-rpm" ;;
+    apt-armhf) echo "$CACHE_DIR/repos/apt-armhf:/srv/tsible-repo" ;;
+    *) echo "$CACHE_DIR/repos/apt-amd64:/srv/tsible-repo" ;;
+  esac
+}
+
 start_host() {
-  local k=$1 name address ns host_dir
+  local k=$1 kind=$2 name address ns host_dir
   name=$(host_name "$k")
   address=$(host_address "$k")
   ns=$name
   host_dir=$FLEET_DIR/hosts/$name
   mkdir -p "$host_dir"/{upper,work,root}
-  echo "$name" >"$host_dir/hostname"
+  echo "$kind" >"$host_dir/kind"
 
+  # Every kind's network is the same: a named namespace with eth0 on the fleet's bridge, so
+  # `ip netns pids` finds every process of the host, whatever boots it.
   ip netns add "$ns"
   ip link add "$(host_veth "$k")" type veth peer name "$(peer_veth "$k")"
   ip link set "$(host_veth "$k")" master "$BRIDGE" up
@@ -241,16 +147,28 @@ start_host() {
 
   # setsid + redirected stdio: the host outlives this script and holds none of its pipes.
   # --propagation slave: the host sees `ip netns del` unmounts from the root namespace (so it
-  # never pins another fleet's namespace), while its own mounts stay inside it.
-  setsid ip netns exec "$ns" unshare -m -u -p -f --propagation slave \
-    "$SCRIPT_DIR/host-init.sh" "$name" "$BASE_DIR" "$host_dir" "$APT_REPO_DIR" \
-    </dev/null >"$host_dir/console.log" 2>&1 &
+  # never pins another fleet's namespace), while its own mounts stay inside it and vanish with it.
+  local lowerdirs repo_mount
+  lowerdirs=$(kind_lowerdirs "$kind")
+  repo_mount=$(kind_repo_mount "$kind")
+  case $(kind_field "$kind" boot) in
+    noinit)
+      setsid ip netns exec "$ns" unshare -m -u -p -f --propagation slave \
+        "$SCRIPT_DIR/host-init.sh" "$name" "$lowerdirs" "$host_dir" "$repo_mount" "$(kind_field "$kind" writable)" \
+        </dev/null >"$host_dir/console.log" 2>&1 &
+      ;;
+    systemd)
+      setsid unshare -m --propagation slave \
+        "$SCRIPT_DIR/host-systemd.sh" "$name" "$lowerdirs" "$host_dir" "$repo_mount" "$ns" \
+        </dev/null >"$host_dir/console.log" 2>&1 &
+      ;;
+  esac
   echo $! >"$host_dir/pid"
   disown $!
 }
 
 wait_for_sshd() {
-  local count=$1 k name address deadline=$((SECONDS + 90))
+  local count=$1 k name address deadline=$((SECONDS + 120))
   for ((k = 1; k <= count; k++)); do
     name=$(host_name "$k")
     address=$(host_address "$k")
@@ -259,14 +177,14 @@ wait_for_sshd() {
         tail -n 30 "$FLEET_DIR/hosts/$name/console.log" >&2 || true
         die "host $name died while booting (log: $FLEET_DIR/hosts/$name/console.log)"
       fi
-      ((SECONDS < deadline)) || die "host $name ($address) did not answer on port 22 in 90 s"
+      ((SECONDS < deadline)) || die "host $name ($address) did not answer on port 22 in 120 s (log: $FLEET_DIR/hosts/$name/console.log)"
       sleep 0.2
     done
   done
 }
 
 write_state_files() {
-  local count=$1 k name address sep=""
+  local kinds=("$@") count=$# k name address sep=""
   local addresses=()
   for ((k = 1; k <= count; k++)); do addresses+=("$(host_address "$k")"); done
   ssh-keyscan -T 5 "${addresses[@]}" 2>/dev/null | sort >"$FLEET_DIR/known_hosts"
@@ -280,7 +198,8 @@ write_state_files() {
     printf '  "knownHostsFile": "%s",\n  "inventoryPath": "%s",\n' "$FLEET_DIR/known_hosts" "$FLEET_DIR/inventory.ini"
     printf '  "hosts": ['
     for ((k = 1; k <= count; k++)); do
-      printf '%s\n    { "name": "%s", "address": "%s", "port": 22 }' "$sep" "$(host_name "$k")" "$(host_address "$k")"
+      printf '%s\n    { "name": "%s", "address": "%s", "port": 22, "kind": "%s" }' \
+        "$sep" "$(host_name "$k")" "$(host_address "$k")" "${kinds[k - 1]}"
       sep=,
     done
     printf '\n  ]\n}\n'
@@ -296,14 +215,37 @@ write_state_files() {
   } >"$FLEET_DIR/inventory.ini"
 }
 
-cmd_up() {
-  local count=${1:-}
-  [[ $count =~ ^[0-9]+$ ]] && ((count >= 1 && count <= 90)) || die "usage: fleet.sh up N (1 <= N <= 90)"
+# prepare KIND...: build what hosts of these kinds boot from (all kinds when none is named)
+cmd_prepare() {
   require_root
-  require_tools
-  local started=$SECONDS
+  local kinds=("$@") kind
+  ((${#kinds[@]} > 0)) || mapfile -t kinds < <(kind_names)
+  for kind in "${kinds[@]}"; do
+    kind_field "$kind" root >/dev/null
+    require_kind_tools "$kind"
+  done
+  for kind in "${kinds[@]}"; do prepare_kind "$kind"; done
+}
+
+require_kind_tools() {
+  case $(kind_field "$1" boot):$(kind_field "$1" repo) in
+    systemd:rpm) require_tools systemd-nspawn rpmbuild createrepo_c ;;
+    systemd:*) require_tools systemd-nspawn ;;
+    *) require_tools ;;
+  esac
+}
+
+cmd_up() {
+  local spec=${1:-} kinds=()
+  [[ -n $spec ]] || die "usage: fleet.sh up N | up KIND[:N],KIND[:N]...  (kinds: $(kind_names | tr '\n' ' '))"
+  mapfile -t kinds < <(expand_spec "$spec")
+  local count=${#kinds[@]}
+  ((count >= 1 && count <= 90)) || die "a fleet has 1 to 90 hosts, not $count"
+  require_root
+  local started=$SECONDS unique
+  mapfile -t unique < <(printf '%s\n' "${kinds[@]}" | sort -u)
+  cmd_prepare "${unique[@]}"
   cmd_down quiet
-  prepare_cache
 
   # Anything that fails from here on leaves a half-built fleet: take it down again.
   trap 'status=$?; if ((status != 0)); then log "up failed, cleaning up"; cmd_down quiet; fi' EXIT
@@ -315,11 +257,11 @@ cmd_up() {
   ip addr add "$BRIDGE_ADDRESS/24" dev "$BRIDGE"
   ip link set "$BRIDGE" up
   local k
-  for ((k = 1; k <= count; k++)); do start_host "$k"; done
+  for ((k = 1; k <= count; k++)); do start_host "$k" "${kinds[k - 1]}"; done
   wait_for_sshd "$count"
-  write_state_files "$count"
+  write_state_files "${kinds[@]}"
   trap - EXIT
-  log "$count hosts up in $((SECONDS - started)) s; state in $FLEET_DIR"
+  log "$count hosts ($(printf '%s\n' "${kinds[@]}" | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')) up in $((SECONDS - started)) s; state in $FLEET_DIR"
   echo "$FLEET_DIR/hosts.json"
 }
 
@@ -400,8 +342,10 @@ case ${1:-} in
   up) shift; cmd_up "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
+  prepare) shift; cmd_prepare "$@" ;;
+  kinds) printf '%s\n' "$KINDS" | sed '/^$/d' ;;
   *)
-    echo "usage: fleet.sh up N | down | status   (env: TSIBLE_FLEET_ID=0-99, TSIBLE_FLEET_DIR)" >&2
+    echo "usage: fleet.sh up N | up KIND[:N],... | down | status | prepare [KIND...] | kinds   (env: TSIBLE_FLEET_ID=0-99, TSIBLE_FLEET_DIR)" >&2
     exit 2
     ;;
 esac

@@ -2,7 +2,8 @@
  * The test fleet from TypeScript: start and stop real sshd hosts (test/fleet/fleet.sh) and talk
  * to them with the system `ssh` client, a second opinion independent of tsible's own SSH code.
  *
- *   const fleet = await startFleet({ count: 3, id: 1 });
+ *   const fleet = await startFleet({ count: 3, id: 1 });            // three debian hosts
+ *   const mixed = await startFleet({ kinds: ["systemd", "centos"], id: 2 });
  *   const { stdout } = await fleet.sshRun(fleet.hosts[0]!, "hostname");
  *   await fleet.stop();
  */
@@ -15,11 +16,15 @@ import { z } from "zod";
 /** The fleet script; run as root. */
 export const fleetScript = fileURLToPath(new URL("./fleet.sh", import.meta.url));
 
+/** What a host boots (test/fleet/fleet.sh kinds): Debian without init, Debian/Ubuntu with systemd, CentOS, Amazon Linux, Pi */
+export type HostKind = "debian" | "noinit" | "systemd" | "ubuntu" | "centos" | "amzn" | "pi";
+
 export interface FleetHost {
   /** ts<id>h<k>, also the host's hostname */
   name: string;
   address: string;
   port: number;
+  kind: HostKind;
 }
 
 export interface SshRunResult {
@@ -73,7 +78,10 @@ export interface Fleet {
 }
 
 export interface StartFleetOptions {
-  count: number;
+  /** that many debian hosts */
+  count?: number;
+  /** or one host per entry, of that kind, in this order */
+  kinds?: HostKind[];
   /** 0-99; default TSIBLE_FLEET_ID or 0 */
   id?: number;
   /** state directory; default fleet.sh's (<repo>/.fleet/<id>) */
@@ -83,16 +91,32 @@ export interface StartFleetOptions {
 /** Starts a fleet of `count` hosts (replacing a stale one with the same id). Needs root. */
 export async function startFleet(options: StartFleetOptions): Promise<Fleet> {
   const id = options.id ?? fleetIdFromEnv();
-  const result = await execa(fleetScript, ["up", String(options.count)], {
+  const spec = options.kinds ? options.kinds.join(",") : String(options.count ?? 1);
+  const result = await execa(fleetScript, ["up", spec], {
     env: fleetEnv(id, options.dir),
     reject: false,
     stdin: "ignore",
   });
   if (result.exitCode !== 0) {
-    throw new Error(`fleet.sh up ${options.count} (fleet ${id}) failed with exit code ${result.exitCode}:\n${result.stderr}`);
+    throw new Error(`fleet.sh up ${spec} (fleet ${id}) failed with exit code ${result.exitCode}:\n${result.stderr}`);
   }
   const hostsJsonPath = result.stdout.trim().split("\n").at(-1) ?? "";
   return openFleet(hostsJsonPath);
+}
+
+/**
+ * Builds the cached roots, layers and repositories of these kinds (fleet.sh prepare): each group
+ * in its own process, side by side, so that the slow armhf root does not hold up the others.
+ */
+export async function prepareKinds(groups: readonly (readonly HostKind[])[]): Promise<void> {
+  await Promise.all(
+    groups.map(async (kinds) => {
+      const result = await execa(fleetScript, ["prepare", ...kinds], { reject: false, stdin: "ignore" });
+      if (result.exitCode !== 0) {
+        throw new Error(`fleet.sh prepare ${kinds.join(" ")} failed with exit code ${result.exitCode}:\n${result.stderr}`);
+      }
+    }),
+  );
 }
 
 /** Tears down fleet `id` and everything it left behind. Safe to call when nothing runs. */
@@ -184,7 +208,16 @@ const hostsJsonSchema = z.object({
   keyFile: z.string(),
   knownHostsFile: z.string(),
   inventoryPath: z.string(),
-  hosts: z.array(z.object({ name: z.string(), address: z.string(), port: z.number().int() })).min(1),
+  hosts: z
+    .array(
+      z.object({
+        name: z.string(),
+        address: z.string(),
+        port: z.number().int(),
+        kind: z.enum(["debian", "noinit", "systemd", "ubuntu", "centos", "amzn", "pi"]),
+      }),
+    )
+    .min(1),
 });
 
 function parseHostsJson(path: string, text: string): FleetState {
