@@ -7,6 +7,8 @@
 #   layers/<name>   what a kind changes over its root (an overlay upper dir: files and whiteouts),
 #                   made once by running the layer's recipe in a chroot over the root
 #   repos/<name>    apt-amd64 and apt-armhf (mounted at /srv/tsible-repo), rpm (at /srv/tsible-rpm)
+#
+# fleet.sh defines what this file uses from it: SCRIPT_DIR, log, die and kind_field.
 
 readonly CACHE_DIR=/var/cache/tsible-fleet
 
@@ -358,7 +360,7 @@ build_apt_amd64_repo() {
 #   amzn     Amazon Linux 2023's: its release package, mosquitto, tsible-demo 1.0
 #   updates  tsible-demo 1.1, in no host's configuration until a test adds it
 readonly RPM_RECIPE=2
-rpm_stamp() { printf 'recipe=%s\n%s\n' "$RPM_RECIPE" "$(cat "$FLEET_SCRIPT_DIR"/rpm/*.spec | sha256sum | cut -d' ' -f1)"; }
+rpm_stamp() { printf 'recipe=%s\n%s\n' "$RPM_RECIPE" "$(cat "$SCRIPT_DIR"/rpm/*.spec | sha256sum | cut -d' ' -f1)"; }
 
 build_rpm_repo() {
   local repo=$CACHE_DIR/repos/rpm stamp
@@ -382,7 +384,7 @@ build_rpm_repo() {
   local mosquitto_version
   mosquitto_version=$(dpkg-deb -f "$debs"/mosquitto_*.deb Version | sed -E 's/-.*//')
   local spec out
-  for spec in "$FLEET_SCRIPT_DIR"/rpm/*.spec; do
+  for spec in "$SCRIPT_DIR"/rpm/*.spec; do
     out=$(rpmbuild --quiet -bb "$spec" --define "_topdir $top" --define "debroot $top/SOURCES/debroot" \
       --define "mosquitto_version $mosquitto_version" 2>&1) || { echo "$out" >&2; die "rpmbuild $(basename "$spec") failed"; }
   done

@@ -31,7 +31,6 @@ readonly NET_PREFIX=10.213.$FLEET_ID
 readonly SUBNET=$NET_PREFIX.0/24
 readonly BRIDGE_ADDRESS=$NET_PREFIX.1
 
-readonly FLEET_SCRIPT_DIR=$SCRIPT_DIR
 
 log() { printf '[fleet %s] %s\n' "$FLEET_ID" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
