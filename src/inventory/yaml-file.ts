@@ -49,8 +49,21 @@ export function parseYamlFile(text: string, file: string): YamlFile {
   return { file, document, locate };
 }
 
-/** The plain JavaScript value of a node (or of the whole document). */
+/**
+ * The plain JavaScript value of a node (or of the whole document). The yaml library refuses to
+ * expand an alias bomb (its maxAliasCount); that refusal names the file here.
+ */
 export function toValue(yaml: YamlFile, node?: unknown): unknown {
-  if (node === undefined) return yaml.document.toJS();
-  return isNode(node) ? node.toJS(yaml.document) : node;
+  try {
+    if (node === undefined) return yaml.document.toJS();
+    return isNode(node) ? node.toJS(yaml.document) : node;
+  } catch (error) {
+    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+      throw new UserError(`YAML aliases expand to too many values: ${error.message}`, {
+        location: yaml.locate(isNode(node) ? node : yaml.document.contents),
+        hint: "this looks like an alias bomb (aliases of aliases of aliases); write the values out, or use fewer levels of aliases",
+      });
+    }
+    throw error;
+  }
 }

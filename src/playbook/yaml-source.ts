@@ -15,6 +15,13 @@ export function locationOf(value: unknown, fallback: SourceLocation): SourceLoca
   return fallback;
 }
 
+/**
+ * How many values aliases may add to a document. Anchors and aliases (`<<: *defaults`) legitimately
+ * repeat a few values; nested aliases can repeat them exponentially (a "billion laughs" bomb: 8
+ * levels of 9 aliases is 43 million values), which would take minutes and gigabytes to expand.
+ */
+export const MAX_ALIAS_EXPANSION = 10_000;
+
 export function parseYaml(text: string, file: string): unknown {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, version: "1.1" });
@@ -32,9 +39,25 @@ export function parseYaml(text: string, file: string): unknown {
     const position = lineCounter.linePos(offset);
     return { file, line: position.line, column: position.col };
   };
+  let expandedByAliases = 0;
+  let outermostAlias: Node | undefined;
   const convert = (node: unknown): unknown => {
     if (node === null || node === undefined) return null;
-    if (isAlias(node)) return convert(node.resolve(document));
+    if (outermostAlias && ++expandedByAliases > MAX_ALIAS_EXPANSION) {
+      throw new UserError(`YAML aliases here expand to more than ${MAX_ALIAS_EXPANSION} values`, {
+        location: locate(outermostAlias),
+        hint: "this looks like an alias bomb (aliases of aliases of aliases); write the values out, or use fewer levels of aliases",
+      });
+    }
+    if (isAlias(node)) {
+      const outermost = outermostAlias === undefined;
+      if (outermost) outermostAlias = node;
+      try {
+        return convert(node.resolve(document));
+      } finally {
+        if (outermost) outermostAlias = undefined;
+      }
+    }
     if (isScalar(node)) {
       // PyYAML, which Ansible uses, reads y/n as strings; the yaml library's 1.1 schema would make them booleans
       if (typeof node.value === "boolean" && node.type === "PLAIN" && /^[yYnN]$/.test(node.source ?? "")) return node.source;

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../../src/errors.js";
 import { loadInventory } from "../../../src/inventory/index.js";
+import { aliasBomb } from "../../helpers/yaml-bomb.js";
 import { writeTree } from "./helpers.js";
 
 /** Loads a one-file inventory and returns the UserError it raises, formatted. */
@@ -100,6 +101,16 @@ describe("inventory errors name the file and line", () => {
     expect(text).toMatch(/^hosts:4: host 'b1': ansible_port is "ssh", expected a port number/);
     const become = await errorOf({ hosts: "b1\n", "group_vars/all.yml": "ansible_become: maybe\n" });
     expect(become.text).toMatch(/^group_vars\/all.yml: host 'b1': ansible_become is "maybe", expected a boolean/);
+  });
+
+  it("an alias bomb in group_vars or a YAML inventory, refused at once", async () => {
+    const started = Date.now();
+    const vars = await errorOf({ hosts: "b1\n", "group_vars/all.yml": aliasBomb(8) });
+    expect(vars.text).toMatch(/^group_vars\/all.yml:\d+:\d+: YAML aliases expand to too many values/);
+    expect(vars.text).toMatch(/alias bomb/);
+    const inventory = await errorOf({ "hosts.yml": `all:\n  vars:\n${aliasBomb(8).trimEnd().replace(/^/gm, "    ")}\n  hosts:\n    b1:\n` });
+    expect(inventory.text).toMatch(/^hosts.yml:\d+:\d+: YAML aliases expand to too many values/);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it("a source that does not exist", async () => {
