@@ -89,7 +89,7 @@ async function runOnce(task: Task, host: HostState, env: TaskEnvironment, vars: 
     become: env.become(host, vars),
     check,
     vars,
-    renderTemplate: (text, sourceName) => renderText(text, vars, { file: sourceName, task: env.displayName, baseDir: task.baseDir }),
+    renderTemplate: (text, sourceName, options) => renderText(text, vars, { file: sourceName, task: env.displayName, baseDir: task.baseDir }, options),
     evaluate: (condition) => evaluateConditions([condition], vars, source),
     findLocalFile: (kind, name) => env.findLocalFile(kind, name),
     log: (line) => env.log(host, line),

@@ -7,6 +7,7 @@
 import type { ZodType } from "zod";
 import type { BecomeOptions, Connection } from "../connection/types.js";
 import type { Facts } from "../facts/types.js";
+import type { TextOptions } from "../vars/template.js";
 
 export interface FileDiff {
   /** the file the diff is about (shown as the diff's header) */
@@ -60,8 +61,8 @@ export interface ModuleContext {
   readonly check: boolean;
   /** the task's variables, already resolved (for template rendering) */
   readonly vars: Readonly<Record<string, unknown>>;
-  /** render a template file's text with the task's variables */
-  renderTemplate(text: string, sourceName: string): string;
+  /** render a template file's text with the task's variables (options: what its values may not hold) */
+  renderTemplate(text: string, sourceName: string, options?: TextOptions): string;
   /** evaluate an Ansible-style condition ("x is defined and y == 1") */
   evaluate(condition: string): boolean;
   /** local path of a `src:` file, searched in the role's and the playbook's templates/ or files/ */

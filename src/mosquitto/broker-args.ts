@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ansibleBool, systemName } from "../modules/system-args.js";
 import { fileAttributeArgs, modeArg } from "../modules/remote-file.js";
+import { configLineProblem } from "./config-line.js";
 
 const absolutePath = z.string().min(1).regex(/^\//, "must be an absolute path");
 
@@ -26,8 +27,17 @@ const brokerFile = z
     message: "give each file exactly one of content or template",
   });
 
+/** A user name is the part of a password file line before the first ':' */
+const userName = z
+  .string()
+  .min(1, "a user name cannot be empty")
+  .superRefine((name, ctx) => {
+    const problem = name.includes(":") ? "a ':' (it ends the name in the password file)" : configLineProblem(name);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: `user name ${JSON.stringify(name)} holds ${problem}, which a password file line cannot carry` });
+  });
+
 const brokerUser = z.strictObject({
-  name: z.string(),
+  name: userName,
   password: password.default(""),
   state: z.enum(["present", "absent"]).default("present"),
 });

@@ -26,6 +26,7 @@ import { serviceManagerFor } from "../modules/service.js";
 import type { RunArgv, ServiceManager, ServiceStatus } from "../modules/service-managers.js";
 import { asModuleFailure, runChecked, runOptions } from "../modules/remote-file.js";
 import { defineModule, ModuleFailure, type Change, type ModuleContext } from "../modules/types.js";
+import { configLineProblem } from "./config-line.js";
 import { hashFormatForVersion } from "./password-hash.js";
 import { activateBroker, restoreFiles, type BrokerTarget } from "./broker-activate.js";
 import { brokerArgs, type BrokerArgs, type BrokerFileArgs } from "./broker-args.js";
@@ -46,7 +47,7 @@ async function fileContent(ctx: ModuleContext, file: BrokerFileArgs): Promise<Bu
   if (file.content !== undefined) return Buffer.from(file.content, "utf8");
   const name = file.template ?? "";
   const source = await ctx.findLocalFile("templates", name);
-  return Buffer.from(ctx.renderTemplate(await readFile(source, "utf8"), source), "utf8");
+  return Buffer.from(ctx.renderTemplate(await readFile(source, "utf8"), source, { valueRule: configLineProblem }), "utf8");
 }
 
 function probeTargets(args: BrokerArgs): ProbeTarget[] {

@@ -45,7 +45,8 @@ import { Secret } from "../secrets.js";
 import { materialize } from "./lazy-vars.js";
 import { helperLine, renderCallOf } from "./render-call.js";
 import { CAPTURE_HELPER, OUT_HELPER, REQUIRE_HELPER } from "./template-rewrite.js";
-import { undefinedVariableError } from "./user-errors.js";
+import { UserError } from "../errors.js";
+import { inTask, undefinedVariableError } from "./user-errors.js";
 import {
   ExpressionError,
   describeValue,
@@ -173,10 +174,25 @@ function requireDefined(value: unknown, nameArgument: unknown, options: HelperOp
   });
 }
 
+/** A value the template writes out, held to the render's value rule (e.g. nothing that breaks a config line) */
+function checkedOutput(text: string, nameArgument: unknown, options: HelperOptions): string {
+  const call = renderCallOf(options);
+  const problem = call.valueRule?.(text);
+  if (problem === undefined) return text;
+  const data: unknown = options.data;
+  const index: unknown = typeof data === "object" && data !== null ? Reflect.get(data, "index") : undefined;
+  const what = nameArgument === undefined ? "a value" : `the value of ${String(nameArgument)}`;
+  const item = typeof index === "number" ? ` (item ${index + 1} of the list)` : "";
+  throw new UserError(`${what}${item} holds ${problem}, which this file cannot carry${inTask(call.scope.source)}`, {
+    location: { file: call.scope.source.file, line: call.lineFor(helperLine(options)) },
+    hint: "nothing was written; remove it from the variable (in a line-based config file every value must stay on its line)",
+  });
+}
+
 export const HELPERS: Record<string, HelperDelegate> = {
   // internal: inserted by template-rewrite.ts, never written by users
   [OUT_HELPER]: helper(OUT_HELPER, ([value, name], options, context) =>
-    textOf(name === undefined ? value : requireDefined(value, name, options, context)),
+    checkedOutput(textOf(name === undefined ? value : requireDefined(value, name, options, context)), name, options),
   ),
   [CAPTURE_HELPER]: helper(CAPTURE_HELPER, ([value, name], options, context) => {
     renderCallOf(options).captured = { value: name === undefined ? value : requireDefined(value, name, options, context) };

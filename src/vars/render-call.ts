@@ -7,6 +7,12 @@
 import type { HelperOptions } from "handlebars";
 import type { VarScope } from "./lazy-vars.js";
 
+/**
+ * What a file format cannot carry in a value written into it (a line-based config: a line break),
+ * described ("a line break"), or undefined when the text is fine.
+ */
+export type ValueRule = (text: string) => string | undefined;
+
 export class RenderCall {
   /** set by the CAPTURE helper: the value of a template that is a single `{{ expr }}` */
   captured: { value: unknown } | undefined;
@@ -15,6 +21,8 @@ export class RenderCall {
     readonly scope: VarScope,
     /** whole template files report lines of the template; strings in a playbook report the caller's line */
     readonly lines: "template" | "source",
+    /** checked on every value the template writes out (`{{x}}`), never on the template's own text */
+    readonly valueRule?: ValueRule,
   ) {}
 
   /** the line to report for a problem at `templateLine` of this template */

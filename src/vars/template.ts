@@ -12,7 +12,7 @@ import Handlebars from "handlebars";
 import { UserError } from "../errors.js";
 import { HELPERS } from "./helpers.js";
 import { VarScope, materialize } from "./lazy-vars.js";
-import { RENDER_CALL_KEY, RenderCall } from "./render-call.js";
+import { RENDER_CALL_KEY, RenderCall, type ValueRule } from "./render-call.js";
 import { containsTemplateText } from "./template-text.js";
 import { isSingleExpression, rewriteProgram } from "./template-rewrite.js";
 import { expressionUserError, inTask, inVariable } from "./user-errors.js";
@@ -51,10 +51,15 @@ export function renderString(template: string, vars: Record<string, unknown>, so
   return materialize(renderInScope(template, createScope(vars, source), "value", "source"));
 }
 
+export interface TextOptions {
+  /** what the output format cannot carry in a value: such a value is a UserError naming it */
+  valueRule?: ValueRule | undefined;
+}
+
 /** Render a whole template file; always a string; errors carry the template's own line numbers */
-export function renderText(template: string, vars: Record<string, unknown>, source: TemplateSource): string {
+export function renderText(template: string, vars: Record<string, unknown>, source: TemplateSource, options: TextOptions = {}): string {
   if (!containsTemplateText(template)) return template;
-  return textOf(renderInScope(template, createScope(vars, source), "text", "template"));
+  return textOf(renderInScope(template, createScope(vars, source), "text", "template", options.valueRule));
 }
 
 /** Render every string in a tree of lists and maps (map keys too), keeping types per renderString */
@@ -87,8 +92,8 @@ export function renderValueInScope(template: string, scope: VarScope): unknown {
   return materialize(renderInScope(template, scope, "value", "source"));
 }
 
-function renderInScope(template: string, scope: VarScope, mode: Mode, lines: RenderCall["lines"]): unknown {
-  const call = new RenderCall(scope, lines);
+function renderInScope(template: string, scope: VarScope, mode: Mode, lines: RenderCall["lines"], valueRule?: ValueRule): unknown {
+  const call = new RenderCall(scope, lines, valueRule);
   const compiled = compile(template, mode, call);
   let output: string;
   try {

@@ -49,7 +49,7 @@ export function makeModuleContext(options: ModuleContextOptions): ModuleContext 
     become: options.become,
     check: options.check ?? false,
     vars,
-    renderTemplate: (text, sourceName) => renderText(text, vars, { file: sourceName }),
+    renderTemplate: (text, sourceName, textOptions) => renderText(text, vars, { file: sourceName }, textOptions),
     evaluate: (condition) => {
       if (!conditions.evaluateConditions) throw new Error("src/vars/conditions.ts is not available yet");
       return conditions.evaluateConditions([condition], vars, { file: "test" });
