@@ -14,6 +14,7 @@ import type { ReleaseIo } from "../release/options.js";
 import { runRelease } from "../release/release.js";
 import { runStatus } from "../release/status.js";
 import { parseExtraVars } from "../vars/extra-vars.js";
+import { runMain } from "./run-main.js";
 
 /** --wait without a number */
 const DEFAULT_WAIT_SECONDS = 600;
@@ -148,12 +149,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`smcrelease: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain("smcrelease", () => main(process.argv), 1);

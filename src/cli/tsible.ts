@@ -5,6 +5,7 @@ import { ExitCode } from "../executor/index.js";
 import { isUserError } from "../errors.js";
 import { inventoryCommand } from "./inventory-command.js";
 import { playCommand } from "./play-command.js";
+import { runMain } from "./run-main.js";
 
 async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -31,12 +32,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`tsible: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = ExitCode.error;
-  },
-);
+runMain("tsible", () => main(process.argv), ExitCode.error);

@@ -53,6 +53,8 @@ class SshTransport implements Transport {
   readonly #slots = new ChannelSlots(MAX_CHANNELS);
   #lost: UnreachableError | undefined;
   #closing = false;
+  /** set once the client has closed: a closed client never emits "close" again */
+  #closed = false;
 
   constructor(
     readonly hostName: string,
@@ -61,7 +63,10 @@ class SshTransport implements Transport {
     readonly client: Client,
   ) {
     client.on("error", (error: Error) => this.#markLost(`connection error: ${error.message}`));
-    client.on("close", () => this.#markLost("the connection was closed by the host"));
+    client.on("close", () => {
+      this.#closed = true;
+      this.#markLost("the connection was closed by the host");
+    });
   }
 
   #markLost(why: string): void {
@@ -124,11 +129,18 @@ class SshTransport implements Transport {
 
   async close(): Promise<void> {
     this.#closing = true;
+    // a connection lost earlier has closed already: waiting for its close would wait forever
+    if (this.#closed) return;
     await new Promise<void>((resolve) => {
-      this.client.once("close", () => resolve());
+      const timer = setTimeout(resolve, 2000);
+      this.client.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.client.end();
-      // a dead peer never sends its close: do not hang the run on it
-      setTimeout(resolve, 2000).unref();
+      // A dead peer never sends its close: the timer ends the wait. It keeps the event loop
+      // alive on purpose: an unref'd one let Node exit with this promise pending, exit code 0,
+      // and no recap printed.
     });
   }
 }
