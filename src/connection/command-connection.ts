@@ -3,6 +3,7 @@
  * atomic writes and reads. A transport only supplies `start(argv)`, which
  * starts a process and hands back its streams.
  */
+import { createHash } from "node:crypto";
 import type { SecretMasker } from "../secrets.js";
 import { MASK } from "../secrets.js";
 import { commandArgv, newSudoMarkers, type SudoMarkers } from "./command-line.js";
@@ -62,8 +63,10 @@ export class CommandConnection implements Connection {
   }
 
   async writeFile(path: string, content: Buffer | string, options: WriteFileOptions = {}): Promise<void> {
-    const argv = shellScript(WRITE_FILE_SCRIPT, [path, options.mode ?? "", options.owner ?? "", options.group ?? ""]);
-    const result = await this.exec(argv, { stdin: content, become: options.become });
+    const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const argv = shellScript(WRITE_FILE_SCRIPT, [path, options.mode ?? "", options.owner ?? "", options.group ?? "", String(bytes.length), sha256]);
+    const result = await this.exec(argv, { stdin: bytes, become: options.become });
     if (result.exitCode !== 0) {
       throw new RemoteFileError(this.hostName, path, `cannot write ${path}: ${firstLines(result.stderr)} (exit ${result.exitCode})`);
     }
