@@ -15,7 +15,8 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
+          // test/faults: the fault and hostile-input suite, on hosts of its own (test/faults/record.ts)
+          include: ["test/e2e/**/*.test.ts", "test/faults/**/*.test.ts"],
           // Starts one fleet of real sshd hosts (needs root) and tears it down at the end.
           globalSetup: ["test/e2e/global-setup.ts"],
           // All e2e files share that fleet: run them one after another.

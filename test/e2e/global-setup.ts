@@ -5,7 +5,11 @@
  */
 import { spawnSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
+import { rmSync } from "node:fs";
+import { resolve } from "node:path";
 import { fleetScript, prepareKinds, startFleet } from "../fleet/fleet.js";
+import { resultsFile } from "../faults/record.js";
+import { writeReport } from "../faults/report.js";
 import "../fleet/provided-context.js";
 
 const hostCount = 3;
@@ -16,6 +20,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const id = Number(process.env.TSIBLE_FLEET_ID ?? "0");
   let stopped = false;
+  // the fault cases of this run only (test/faults/record.ts), for the report written at the end
+  rmSync(resultsFile, { force: true });
 
   // Signal and exit handlers must be synchronous: nothing async runs after them.
   const stopNow = (): void => {
@@ -55,6 +61,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   return async () => {
     removeHandlers();
+    const report = writeReport(resultsFile, resolve(process.env.TSIBLE_FAULTS_REPORT ?? ".faults/report.md"));
+    if (report) process.stdout.write(`fault suite report: ${report}\n`);
     if (stopped) return;
     stopped = true;
     await fleet.stop();

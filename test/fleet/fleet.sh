@@ -8,6 +8,8 @@
 #   fleet.sh status              list what exists for this fleet id
 #   fleet.sh prepare [KIND...]   build the cached roots, layers and repositories of these kinds
 #   fleet.sh kinds               the host kinds
+#   fleet.sh kill HOST           kill every process of one host at once (a power cut; its disk stays)
+#   fleet.sh boot HOST           boot a killed host again, on its disk as the kill left it
 #
 # Environment:
 #   TSIBLE_FLEET_ID   0-99 (default 0); several fleets with different ids coexist on one machine
@@ -143,7 +145,15 @@ start_host() {
   ip -n "$ns" addr add "$address/24" dev eth0
   ip -n "$ns" link set lo up
   ip -n "$ns" link set eth0 up
+  boot_host "$k"
+}
 
+# Boots host k on its disk (its overlay's upper dir) as it is: after `up`, or again after `kill`.
+boot_host() {
+  local k=$1 name host_dir kind
+  name=$(host_name "$k")
+  host_dir=$FLEET_DIR/hosts/$name
+  kind=$(cat "$host_dir/kind")
   # setsid + redirected stdio: the host outlives this script and holds none of its pipes.
   # --propagation slave: the host sees `ip netns del` unmounts from the root namespace (so it
   # never pins another fleet's namespace), while its own mounts stay inside it and vanish with it.
@@ -152,23 +162,24 @@ start_host() {
   repo_mount=$(kind_repo_mount "$kind")
   case $(kind_field "$kind" boot) in
     noinit)
-      setsid ip netns exec "$ns" unshare -m -u -p -f --propagation slave \
+      setsid ip netns exec "$name" unshare -m -u -p -f --propagation slave \
         "$SCRIPT_DIR/host-init.sh" "$name" "$lowerdirs" "$host_dir" "$repo_mount" "$(kind_field "$kind" writable)" \
-        </dev/null >"$host_dir/console.log" 2>&1 &
+        </dev/null >>"$host_dir/console.log" 2>&1 &
       ;;
     systemd)
       setsid unshare -m --propagation slave \
-        "$SCRIPT_DIR/host-systemd.sh" "$name" "$lowerdirs" "$host_dir" "$repo_mount" "$ns" \
-        </dev/null >"$host_dir/console.log" 2>&1 &
+        "$SCRIPT_DIR/host-systemd.sh" "$name" "$lowerdirs" "$host_dir" "$repo_mount" "$name" \
+        </dev/null >>"$host_dir/console.log" 2>&1 &
       ;;
   esac
   echo $! >"$host_dir/pid"
   disown $!
 }
 
+# wait_for_sshd K...: until each host answers on port 22
 wait_for_sshd() {
-  local count=$1 k name address deadline=$((SECONDS + 120))
-  for ((k = 1; k <= count; k++)); do
+  local k name address deadline=$((SECONDS + 120))
+  for k in "$@"; do
     name=$(host_name "$k")
     address=$(host_address "$k")
     until ssh-keyscan -T 2 -t ed25519 "$address" 2>/dev/null | grep -q ssh-ed25519; do
@@ -257,11 +268,56 @@ cmd_up() {
   ip link set "$BRIDGE" up
   local k
   for ((k = 1; k <= count; k++)); do start_host "$k" "${kinds[k - 1]}"; done
-  wait_for_sshd "$count"
+  wait_for_sshd $(seq 1 "$count")
   write_state_files "${kinds[@]}"
   trap - EXIT
   log "$count hosts ($(printf '%s\n' "${kinds[@]}" | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')) up in $((SECONDS - started)) s; state in $FLEET_DIR"
   echo "$FLEET_DIR/hosts.json"
+}
+
+# ---------------------------------------------------------------- one host: power cut, power on
+
+# The host number of NAME (ts<id>h<k>) in this fleet, or die
+host_number() {
+  local name=$1
+  [[ $name =~ ^ts${FLEET_ID}h([0-9]+)$ && -d $FLEET_DIR/hosts/$name ]] || die "fleet $FLEET_ID has no host '$name'"
+  echo "${BASH_REMATCH[1]}"
+}
+
+# Pids of one host: everything in its network namespace, and its launcher (checked against its
+# command line: the recorded pid may have been reused)
+host_pids() {
+  local name=$1 pid
+  ip netns pids "$name" 2>/dev/null || true
+  pid=$(cat "$FLEET_DIR/hosts/$name/pid" 2>/dev/null || true)
+  if [[ -n $pid && -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$FLEET_DIR/hosts/$name"; then
+    echo "$pid"
+  fi
+}
+
+# kill NAME: every process of the host dies at once, as in a power cut (its disk stays; a Pi's is a tmpfs and goes)
+cmd_kill() {
+  require_root
+  local name=$1 pids tries
+  host_number "$name" >/dev/null
+  for tries in 1 2 3 4 5 6 7 8 9 10; do
+    pids=$(host_pids "$name")
+    [[ -n $pids ]] || return 0
+    # shellcheck disable=SC2086 # one pid per word
+    kill -KILL $pids 2>/dev/null || true
+    sleep 0.2
+  done
+  die "processes of $name survived SIGKILL"
+}
+
+# boot NAME: power a killed host on again, on its disk as the kill left it
+cmd_boot() {
+  require_root
+  local name=$1 k
+  k=$(host_number "$name")
+  [[ -z $(ip netns pids "$name" 2>/dev/null) ]] || die "host $name is running (fleet.sh kill $name first)"
+  boot_host "$k"
+  wait_for_sshd "$k"
 }
 
 # ---------------------------------------------------------------- down
@@ -269,18 +325,15 @@ cmd_up() {
 fleet_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^ts${FLEET_ID}h[0-9]+$" || true; }
 fleet_veths() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^tsv${FLEET_ID}h[0-9]+$" || true; }
 
-# Pids of this fleet's hosts: everything inside its namespaces, plus the recorded launcher pids
-# (checked against their command line, since a pid may have been reused after a crash).
+# Pids of this fleet's hosts: everything inside its namespaces (also of a host whose state dir a
+# crash lost), and each host's own (host_pids)
 fleet_pids() {
-  local ns pidfile pid
+  local ns dir
   for ns in $(fleet_namespaces); do ip netns pids "$ns" 2>/dev/null || true; done
-  for pidfile in "$FLEET_DIR"/hosts/*/pid; do
-    [[ -f $pidfile ]] || continue
-    pid=$(cat "$pidfile")
-    if [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$FLEET_DIR/hosts/"; then
-      echo "$pid"
-    fi
+  for dir in "$FLEET_DIR"/hosts/*/; do
+    [[ -d $dir ]] && host_pids "$(basename "$dir")"
   done
+  return 0
 }
 
 kill_hosts() {
@@ -342,9 +395,11 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   prepare) shift; cmd_prepare "$@" ;;
+  kill) cmd_kill "${2:?usage: fleet.sh kill HOST}" ;;
+  boot) cmd_boot "${2:?usage: fleet.sh boot HOST}" ;;
   kinds) printf '%s\n' "$KINDS" | sed '/^$/d' ;;
   *)
-    echo "usage: fleet.sh up N | up KIND[:N],... | down | status | prepare [KIND...] | kinds   (env: TSIBLE_FLEET_ID=0-99, TSIBLE_FLEET_DIR)" >&2
+    echo "usage: fleet.sh up N | up KIND[:N],... | down | status | prepare [KIND...] | kinds | kill HOST | boot HOST   (env: TSIBLE_FLEET_ID=0-99, TSIBLE_FLEET_DIR)" >&2
     exit 2
     ;;
 esac

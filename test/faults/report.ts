@@ -1,0 +1,95 @@
+/**
+ * The fault suite's report: for each promise, what was tried, how many times, and what held.
+ * Written by the e2e global teardown after any run that tried fault cases (to
+ * TSIBLE_FAULTS_REPORT, default .faults/report.md), and by `npm run faults` to bench/faults.md.
+ *
+ *   npx tsx test/faults/report.ts [RESULTS_JSONL] [REPORT_MD]
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** What tsible promises when things go wrong, in the order the report lists them */
+export const PROMISES: Record<string, string> = {
+  "host-dies":
+    "A host that dies mid-run (every process killed at a random moment of playbooks/mosquitto.yml) is reported unreachable, the other hosts converge, the recap and --json are printed, the exit code is 3 (2 if a host also failed), and once the host is back a re-run converges it; no managed file on it is ever half-written.",
+  "upload-cut":
+    "An upload cut short (the connection drops while a file is sent) leaves the destination as it was: the old bytes or the new ones, never a part.",
+  "config-line":
+    "A value that a mosquitto config line cannot carry (a line break, NUL, a control character; a ':' in a user name) is refused before anything is written, and the broker keeps running as it was.",
+  "malformed-input":
+    "A broken playbook, inventory, vars file, template or -e value ends with exit 4 or 5 and one message naming the file and line, without a stack trace, without hanging, and without touching a host.",
+};
+
+interface Result {
+  promise: string;
+  case: string;
+  held: boolean;
+  detail?: string;
+  seed: number;
+  mode: string;
+  at: string;
+}
+
+export function renderReport(results: Result[]): string {
+  const modes = [...new Set(results.map((result) => result.mode))].join(", ");
+  const seeds = [...new Set(results.map((result) => result.seed))].join(", ");
+  const lines = [
+    "# Fault and hostile-input report",
+    "",
+    `Written by the fault suite (test/faults/), mode ${modes || "none"}, seed ${seeds || "-"} ` +
+      `(replay with TSIBLE_FAULTS_SEED), ${results[0]?.at.slice(0, 10) ?? ""}, on ${cpus().length} CPUs ` +
+      `(${cpus()[0]?.model.trim() ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(1)} GB; real hosts of test/fleet.`,
+    "",
+    "| promise | cases tried | held | failed |",
+    "| --- | ---: | ---: | ---: |",
+  ];
+  const byPromise = new Map<string, Result[]>();
+  for (const result of results) byPromise.set(result.promise, [...(byPromise.get(result.promise) ?? []), result]);
+  const order = [...Object.keys(PROMISES), ...[...byPromise.keys()].filter((id) => !(id in PROMISES))];
+  for (const id of order) {
+    const tried = byPromise.get(id) ?? [];
+    if (tried.length === 0) continue;
+    const held = tried.filter((result) => result.held).length;
+    lines.push(`| [${id}](#${id}) | ${tried.length} | ${held} | ${tried.length - held} |`);
+  }
+  for (const id of order) {
+    const tried = byPromise.get(id) ?? [];
+    if (tried.length === 0) continue;
+    lines.push("", `## ${id}`, "", PROMISES[id] ?? "", "");
+    const byCase = new Map<string, Result[]>();
+    for (const result of tried) byCase.set(result.case, [...(byCase.get(result.case) ?? []), result]);
+    for (const [description, runs] of byCase) {
+      const failed = runs.filter((run) => !run.held);
+      const times = runs.length === 1 ? "" : ` (x${runs.length})`;
+      lines.push(`- ${failed.length === 0 ? "held" : `FAILED ${failed.length}`}: ${description}${times}`);
+      for (const failure of failed) lines.push(`  - ${failure.detail ?? "no detail"}`);
+      const notes = [...new Set(runs.filter((run) => run.held && run.detail).map((run) => run.detail))];
+      for (const note of notes.slice(0, 3)) lines.push(`  - ${note}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function readResults(file: string): Result[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as Result);
+}
+
+/** Writes the report when the results file holds any case; returns where it went */
+export function writeReport(resultsFile: string, reportFile: string): string | undefined {
+  const results = readResults(resultsFile);
+  if (results.length === 0) return undefined;
+  writeFileSync(reportFile, renderReport(results));
+  return reportFile;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [resultsFile = ".faults/results.jsonl", reportFile = ".faults/report.md"] = process.argv.slice(2);
+  const written = writeReport(resolve(resultsFile), resolve(reportFile));
+  console.log(written ? `wrote ${written}` : `no fault cases in ${resultsFile}`);
+}
