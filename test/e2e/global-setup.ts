@@ -23,11 +23,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // the fault cases of this run only (test/faults/record.ts), for the report written at the end
   rmSync(resultsFile, { force: true });
 
-  // Signal and exit handlers must be synchronous: nothing async runs after them.
+  // Signal and exit handlers must be synchronous: nothing async runs after them. They take down
+  // every fleet of the checkout: test files that started their own never reach their afterAll.
   const stopNow = (): void => {
     if (stopped) return;
     stopped = true;
-    spawnSync(fleetScript, ["down"], { env: { ...process.env, TSIBLE_FLEET_ID: String(id) }, stdio: "inherit" });
+    spawnSync(fleetScript, ["down", "--all"], { env: { ...process.env, TSIBLE_FLEET_ID: String(id) }, stdio: "inherit" });
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     stopNow();

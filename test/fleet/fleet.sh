@@ -5,6 +5,7 @@
 #   fleet.sh up N                start N debian hosts (tears down a stale fleet with the same id first)
 #   fleet.sh up KIND[:N],...     start hosts of these kinds, in this order (fleet.sh kinds lists them)
 #   fleet.sh down                stop every host and remove every trace (idempotent, safe after a crash)
+#   fleet.sh down --all          the same for every fleet of this checkout (<repo>/.fleet/<id>)
 #   fleet.sh status              list what exists for this fleet id
 #   fleet.sh prepare [KIND...]   build the cached roots, layers and repositories of these kinds
 #   fleet.sh kinds               the host kinds
@@ -392,7 +393,17 @@ cmd_status() {
 
 case ${1:-} in
   up) shift; cmd_up "$@" ;;
-  down) cmd_down ;;
+  down)
+    if [[ ${2:-} == --all ]]; then
+      # every fleet this checkout started (each test file may start its own): after an interruption
+      for dir in "$REPO_DIR"/.fleet/*/; do
+        [[ -d $dir ]] || continue
+        TSIBLE_FLEET_ID=$(basename "$dir") TSIBLE_FLEET_DIR= "$SCRIPT_DIR/fleet.sh" down || true
+      done
+    else
+      cmd_down
+    fi
+    ;;
   status) cmd_status ;;
   prepare) shift; cmd_prepare "$@" ;;
   kill) cmd_kill "${2:?usage: fleet.sh kill HOST}" ;;
