@@ -2,10 +2,18 @@
  * The one function that turns values into shell words. Every remote command is
  * an argv array passed through here; no value is ever pasted into shell text.
  */
+import { UserError } from "../errors.js";
+
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 export function quoteWord(word: string): string {
   if (word.length > 0 && SAFE_WORD.test(word)) return word;
+  // a C string ends at NUL: the remote shell would get a truncated command, never the value
+  if (word.includes("\0")) {
+    throw new UserError("a command argument holds a NUL byte, which no command line can carry", {
+      hint: "remove it from the variable that supplies the value",
+    });
+  }
   // single quotes keep everything literal; a single quote is closed, escaped, reopened
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }

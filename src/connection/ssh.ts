@@ -76,10 +76,12 @@ class SshTransport implements Transport {
 
   async start(argv: readonly string[]): Promise<StartedProcess> {
     if (this.#lost) throw this.#lost;
+    // a value no command line can carry is the caller's problem, not the host's: quote first
+    const command = quoteArgv(argv);
     await this.#slots.acquire();
     let opened: OpenedChannel;
     try {
-      opened = await this.#openChannel(quoteArgv(argv));
+      opened = await this.#openChannel(command);
     } catch (error) {
       this.#slots.release();
       throw this.#lost ?? new UnreachableError(this.hostName, `${this.label}: cannot start a command: ${(error as Error).message}`);
