@@ -2,10 +2,11 @@
  * What one `-i` argument names: an inventory file, a directory of them (every file inside,
  * recursively, in lexical order, as Ansible reads it), or a bare comma list `host1,host2,`.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { isMap, parseDocument } from "yaml";
 import { UserError } from "../errors.js";
+import { readUserText } from "../text-file.js";
 import { parseIniInventory } from "./ini.js";
 import type { InventoryData } from "./model.js";
 import { expandHostPattern, HostPatternError } from "./ranges.js";
@@ -72,7 +73,7 @@ async function inventoryFilesIn(dir: string): Promise<string[]> {
 }
 
 async function readInventoryFile(file: string, inventory: InventoryData): Promise<void> {
-  const text = await readFile(file, "utf8");
+  const text = await readUserText(file);
   if (isYamlInventory(file, text)) parseYamlInventory(text, file, inventory);
   else parseIniInventory(text, file, inventory);
 }

@@ -3,9 +3,10 @@
  * `<dir>/<name>` with no extension, `.yml`, `.yaml` or `.json` (the first that exists),
  * or a directory `<dir>/<name>/` whose files are merged in lexical order.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { UserError, type SourceLocation } from "../errors.js";
+import { readUserText } from "../text-file.js";
 import type { Vars } from "./model.js";
 import { parseYamlFile, toValue } from "./yaml-file.js";
 
@@ -46,8 +47,7 @@ async function filesIn(dir: string): Promise<string[]> {
 }
 
 export async function loadVarsFile(file: string): Promise<VarsFile> {
-  const text = await readFile(file, "utf8");
-  const yaml = parseYamlFile(text, file);
+  const yaml = parseYamlFile(await readUserText(file), file);
   const value = toValue(yaml);
   if (value === null || value === undefined) return { file, vars: {} };
   if (typeof value !== "object" || Array.isArray(value)) {

@@ -9,6 +9,7 @@ import { UserError, type SourceLocation } from "../errors.js";
 import { parseKeyValueArgs, splitFreeFormArgs } from "./free-form.js";
 import { BLOCK_KEYWORDS, INCLUDE_ACTIONS, PLAY_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from "./task-keys.js";
 import type { Block, Include, Inheritable, Meta, Play, Playbook, Role, Task, TaskItem, Vars } from "./types.js";
+import { checkTemplateDirs } from "./template-check.js";
 import { loadYamlFile, locationOf } from "./yaml-source.js";
 
 export interface LoadOptions {
@@ -38,6 +39,12 @@ export async function loadPlaybook(file: string, options: LoadOptions): Promise<
   for (const rawPlay of document) {
     plays.push(await loader.play(rawPlay, locationOf(rawPlay, fileLocation)));
   }
+  // where findLocalFile looks for templates (play-runner.ts): each role's, the playbook's, the project's
+  await checkTemplateDirs([
+    ...plays.flatMap((play) => play.roles.map((role) => path.join(role.dir, "templates"))),
+    path.join(dir, "templates"),
+    path.join(dir, "..", "templates"),
+  ]);
   return { file: absolute, dir, plays };
 }
 

@@ -3,9 +3,9 @@
  * is octal) and remembers where every mapping and list came from, so errors
  * found later can name the file and line.
  */
-import { readFile } from "node:fs/promises";
 import { isMap, isScalar, isSeq, isAlias, LineCounter, parseDocument, type Node } from "yaml";
 import { UserError, type SourceLocation } from "../errors.js";
+import { readUserText } from "../text-file.js";
 
 const locations = new WeakMap<object, SourceLocation>();
 
@@ -93,15 +93,5 @@ export function parseYaml(text: string, file: string): unknown {
 }
 
 export async function loadYamlFile(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === "ENOENT" ? `file not found: ${file}` : `cannot read ${file}: ${String(error)}`, {
-      location: { file },
-      hint: code === "ENOENT" ? "check the path; relative paths are resolved from the playbook's directory" : undefined,
-    });
-  }
-  return parseYaml(text, file);
+  return parseYaml(await readUserText(file), file);
 }

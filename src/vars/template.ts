@@ -132,6 +132,18 @@ const JINJA_HINT =
   'tsible templates are Handlebars: a variable is {{name}} or {{a.b.[0]}}, a helper comes first: {{default x "y"}}, {{join list ", "}}; blocks are {{#if x}}...{{else}}...{{/if}} and {{#each list}}...{{/each}}';
 
 function syntaxError(error: unknown, template: string, call: RenderCall): UserError {
+  return templateSyntaxError(error, template, {
+    file: call.scope.source.file,
+    where: `${inVariable(call.scope)}${inTask(call.scope.source)}`,
+    lineFor: (templateLine) => call.lineFor(templateLine),
+  });
+}
+
+function templateSyntaxError(
+  error: unknown,
+  template: string,
+  context: { file: string; where: string; lineFor: (templateLine: number | undefined) => number | undefined },
+): UserError {
   const fullMessage = error instanceof Error ? error.message : String(error);
   // Handlebars appends a list of every token it expected: noise to a user, the pointer line says enough
   const message = fullMessage.split("\n").filter((line) => !line.startsWith("Expecting ")).join("\n");
@@ -141,11 +153,24 @@ function syntaxError(error: unknown, template: string, call: RenderCall): UserEr
   const hint = looksLikeJinja
     ? `Jinja filters and calls ({{ x | default('y') }}, {% if %}) are not supported. ${JINJA_HINT}`
     : JINJA_HINT;
-  return new UserError(`template syntax error${inVariable(call.scope)}${inTask(call.scope.source)}: ${message}`, {
-    location: { file: call.scope.source.file, line: call.lineFor(templateLine) },
+  return new UserError(`template syntax error${context.where}: ${message}`, {
+    location: { file: context.file, line: context.lineFor(templateLine) },
     hint,
     cause: error,
   });
+}
+
+/**
+ * Parses a template file without rendering it, so that a syntax error is found when the
+ * playbook is loaded (file and line), before any host is touched, rather than mid-run.
+ */
+export function checkTemplateSyntax(template: string, file: string): void {
+  if (!containsTemplateText(template)) return;
+  try {
+    engine.parseWithoutProcessing(template);
+  } catch (error) {
+    throw templateSyntaxError(error, template, { file, where: "", lineFor: (line) => line });
+  }
 }
 
 function toUserError(error: unknown, call: RenderCall): unknown {
