@@ -18,6 +18,10 @@ export const PROMISES: Record<string, string> = {
     "An upload cut short (the connection drops while a file is sent) leaves the destination as it was: the old bytes or the new ones, never a part.",
   "config-line":
     "A value that a mosquitto config line cannot carry (a line break, NUL, a control character; a ':' in a user name) is refused before anything is written, and the broker keeps running as it was.",
+  injection:
+    "Generated strings (shell syntax, quotes, line breaks, unicode, leading dashes, long runs) in command arguments, script parameters, file names and contents, module arguments and inventory edits arrive exactly as written, and no other command runs (a canary file every payload tries to create never appears); a value that cannot be carried is refused before anything runs.",
+  secrets:
+    "Passwords (a sudo password, broker users', a bridge's; one a prefix of another, one full of regex metacharacters) appear in no output mode, failure message or file tsible or smcrelease writes on the controller.",
   "malformed-input":
     "A broken playbook, inventory, vars file, template or -e value ends with exit 4 or 5 and one message naming the file and line, without a stack trace, without hanging, and without touching a host.",
 };
