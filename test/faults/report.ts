@@ -22,6 +22,8 @@ export const PROMISES: Record<string, string> = {
     "Generated strings (shell syntax, quotes, line breaks, unicode, leading dashes, long runs) in command arguments, script parameters, file names and contents, module arguments and inventory edits arrive exactly as written, and no other command runs (a canary file every payload tries to create never appears); a value that cannot be carried is refused before anything runs.",
   secrets:
     "Passwords (a sudo password, broker users', a bridge's; one a prefix of another, one full of regex metacharacters) appear in no output mode, failure message or file tsible or smcrelease writes on the controller.",
+  "refused-access":
+    "A wrong or missing sudo password, a user without sudo, and a host whose host keys were regenerated are refused with a message that says what to do, and nothing on the host changes.",
   "malformed-input":
     "A broken playbook, inventory, vars file, template or -e value ends with exit 4 or 5 and one message naming the file and line, without a stack trace, without hanging, and without touching a host.",
 };
