@@ -22,6 +22,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { UnreachableError } from "../connection/types.js";
 import { serviceManagerFor } from "../modules/service.js";
 import type { RunArgv, ServiceManager, ServiceStatus } from "../modules/service-managers.js";
 import { asModuleFailure, runChecked, runOptions } from "../modules/remote-file.js";
@@ -98,7 +99,9 @@ function writeChange(ctx: ModuleContext, file: PlannedFile, journal: DeployJourn
         await asModuleFailure(ctx.conn.writeFile(file.path, file.content, { ...file.attributes, become: ctx.become }));
       } catch (error) {
         // the broker was not told yet; put back what this task wrote so far, so the next run sees (and activates) every change
-        const written = journal.paths.filter((path) => path !== file.path);
+        // the write script failed before its rename: this file is as it was (a lost connection tells nothing)
+        if (!(error instanceof UnreachableError)) journal.forget(file.path);
+        const written = journal.paths;
         const problems = await restoreFiles(ctx, journal);
         const message = error instanceof Error ? error.message : String(error);
         const restored =

@@ -24,6 +24,12 @@ export class DeployJournal {
     this.#records.push({ previous, reload });
   }
 
+  /** A write that failed left its file as it was (writes are atomic): nothing to restore there */
+  forget(path: string): void {
+    const index = this.#records.findIndex((record) => record.previous.path === path);
+    if (index !== -1) this.#records.splice(index, 1);
+  }
+
   get isEmpty(): boolean {
     return this.#records.length === 0;
   }

@@ -16,6 +16,8 @@ export const PROMISES: Record<string, string> = {
     "A host that dies mid-run (every process killed at a random moment of playbooks/mosquitto.yml) is reported unreachable, the other hosts converge, the recap and --json are printed, the exit code is 3 (2 if a host also failed), and once the host is back a re-run converges it; no managed file on it is ever half-written.",
   "upload-cut":
     "An upload cut short (the connection drops while a file is sent) leaves the destination as it was: the old bytes or the new ones, never a part.",
+  "disk-full":
+    "A write to a full disk fails with a message naming the file and the host; the previous file is intact, the broker untouched, and the next run (the disk freed) converges.",
   "config-line":
     "A value that a mosquitto config line cannot carry (a line break, NUL, a control character; a ':' in a user name) is refused before anything is written, and the broker keeps running as it was.",
   injection:

@@ -260,7 +260,8 @@ cmd_up() {
 
   # Anything that fails from here on leaves a half-built fleet: take it down again.
   trap 'status=$?; if ((status != 0)); then log "up failed, cleaning up"; cmd_down quiet; fi' EXIT
-  mkdir -p "$FLEET_DIR/hosts"
+  mkdir -p "$FLEET_DIR/hosts" "$(dirname "$OWNER_FILE")"
+  echo "$FLEET_DIR" >"$OWNER_FILE"
   ssh-keygen -q -t ed25519 -N '' -C "tsible-fleet-$FLEET_ID" -f "$FLEET_DIR/id_ed25519"
   fleet_hosts_file "$count" >"$FLEET_DIR/etc-hosts"
 
@@ -350,9 +351,21 @@ kill_hosts() {
 }
 
 
+# Fleet ids are machine-wide (bridge, namespaces), state dirs are per checkout: a marker says
+# which state dir a running fleet belongs to, so one checkout never takes down another's fleet.
+readonly OWNER_FILE=/run/tsible-fleet/$FLEET_ID.owner
+check_owner() {
+  local owner
+  owner=$(cat "$OWNER_FILE" 2>/dev/null || true)
+  if [[ -n $owner && $owner != "$FLEET_DIR" && -d $owner ]]; then
+    die "fleet $FLEET_ID belongs to $owner: pick another TSIBLE_FLEET_ID, or take that one down with TSIBLE_FLEET_DIR=$owner $0 down"
+  fi
+}
+
 cmd_down() {
   local quiet=${1:-}
   require_root
+  check_owner
   kill_hosts
   # Normally nothing: each host mounts inside its own mount namespace, which dies with it.
   unmount_under "$FLEET_DIR"
@@ -366,6 +379,7 @@ cmd_down() {
     fi
     rm -rf --one-file-system "$FLEET_DIR"
   fi
+  rm -f "$OWNER_FILE"
   [[ -n $quiet ]] || log "down"
 }
 

@@ -33,6 +33,17 @@ describe("the deploy journal", () => {
     expect(journal.restoreSteps()[0]).toMatchObject({ content: Buffer.from("old\n") });
   });
 
+  it("forgets a file whose write failed (it is as it was), and restores only the others", () => {
+    const journal = new DeployJournal();
+    journal.record({ path: conf, existed: true, content: Buffer.from("old\n"), uid: 0, gid: 0, mode: "0644" }, false);
+    journal.record({ path: acl, existed: true, content: Buffer.from("user a\n"), uid: 0, gid: 0, mode: "0640" }, true);
+    journal.forget(acl);
+    expect(journal.paths).toEqual([conf]);
+    expect(journal.restoreSteps()).toHaveLength(1);
+    journal.forget(acl);
+    expect(journal.paths).toEqual([conf]);
+  });
+
   it("refuses to record an existing file without its old content (nothing to roll back to)", () => {
     expect(() => new DeployJournal().record({ path: conf, existed: true }, false)).toThrow(/no old content/);
   });
