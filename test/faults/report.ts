@@ -18,6 +18,8 @@ export const PROMISES: Record<string, string> = {
     "An upload cut short (the connection drops while a file is sent) leaves the destination as it was: the old bytes or the new ones, never a part.",
   "disk-full":
     "A write to a full disk fails with a message naming the file and the host; the previous file is intact, the broker untouched, and the next run (the disk freed) converges.",
+  "broker-data":
+    "Retained messages and the messages queued for an offline client's persistent session survive redeploys that restart the broker (a config change) or reload it (a password change).",
   "config-line":
     "A value that a mosquitto config line cannot carry (a line break, NUL, a control character; a ':' in a user name) is refused before anything is written, and the broker keeps running as it was.",
   injection:
