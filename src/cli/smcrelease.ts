@@ -14,6 +14,7 @@ import type { ReleaseIo } from "../release/options.js";
 import { runRelease } from "../release/release.js";
 import { runStatus } from "../release/status.js";
 import { parseExtraVars } from "../vars/extra-vars.js";
+import { DEFAULT_LOCK_TIMEOUT_MS } from "../release/holder.js";
 import { runMain } from "./run-main.js";
 
 /** --wait without a number */
@@ -30,6 +31,7 @@ interface Flags {
   stateDir?: string;
   forks: number;
   wait?: number | true;
+  lockTimeout: number;
   json: boolean;
   verbose: number;
   hostKeyChecking?: "strict" | "accept-new" | "off";
@@ -49,6 +51,12 @@ function positiveInt(value: string): number {
 function seconds(value: string): number {
   const number = Number(value);
   if (!(number >= 0) || !Number.isFinite(number)) throw new InvalidArgumentError(`'${value}' is not a number of seconds`);
+  return number;
+}
+
+function hours(value: string): number {
+  const number = Number(value);
+  if (!(number > 0) || !Number.isFinite(number)) throw new InvalidArgumentError(`'${value}' is not a number of hours above 0`);
   return number;
 }
 
@@ -86,6 +94,11 @@ async function main(argv: string[]): Promise<number> {
     .addOption(new Option("--state-dir <dir>", "controller locks and release log (default <inventories>/../.smcrelease)").env("SMCRELEASE_STATE_DIR"))
     .addOption(new Option("-f, --forks <n>", "hosts worked on at once").default(5).argParser(positiveInt))
     .addOption(new Option("--wait [seconds]", `wait for another release's lock (default ${DEFAULT_WAIT_SECONDS} s)`).argParser(seconds))
+    .addOption(
+      new Option("--lock-timeout <hours>", "a lock held this long is taken over, from any controller (a dead process on this one is taken over at once)")
+        .default(DEFAULT_LOCK_TIMEOUT_MS / 3600_000)
+        .argParser(hours),
+    )
     .option("--json", "with --status: print one JSON document", false)
     .option("--register-aws", "also list the released hosts in <inventories>/aws/hosts (edited in place)", false)
     .option("--aws-group <group>", "the group of inventories/aws/hosts they go in", "mqtt")
@@ -130,6 +143,7 @@ async function main(argv: string[]): Promise<number> {
           playbooksDir: flags.playbooks,
           stateDir: flags.stateDir,
           waitMs: (flags.wait === true ? DEFAULT_WAIT_SECONDS : (flags.wait ?? 0)) * 1000,
+          lockTimeoutMs: flags.lockTimeout * 3600_000,
           connection,
           registerAws: flags.registerAws ? { group: flags.awsGroup } : undefined,
         },

@@ -7,7 +7,7 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:f
 import { link, mkdir, readFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 import { ReleaseError, ReleaseExit } from "./exit-codes.js";
-import { describeHolder, isStale, parseHolder, type LockHolder } from "./holder.js";
+import { describeHolder, parseHolder, staleReason, takeoverTime, type LockHolder } from "./holder.js";
 
 export interface ControllerLock {
   readonly file: string;
@@ -19,6 +19,8 @@ export interface AcquireOptions {
   /** keep trying this long before refusing (0: refuse at once) */
   waitMs?: number;
   pollMs?: number;
+  /** a lock held longer than this is taken over (default DEFAULT_LOCK_TIMEOUT_MS) */
+  lockTimeoutMs?: number;
   warn?: (message: string) => void;
 }
 
@@ -40,8 +42,9 @@ export async function acquireControllerLock(stateDir: string, holder: LockHolder
     const text = await readFile(file, "utf8").catch(() => undefined);
     if (text === undefined) continue; // removed between our open and read: try again
     const current = parseHolder(text);
-    if (current && isStale(current)) {
-      options.warn?.(`taking over a stale release lock ${file}: ${describeHolder(current)} is no longer running`);
+    const stale = current && staleReason(current, { timeoutMs: options.lockTimeoutMs });
+    if (current && stale) {
+      options.warn?.(`taking over a stale release lock ${file}: ${describeHolder(current)}: ${stale}`);
       if (await takeOver(file, text)) continue;
     }
     if (Date.now() >= deadline) {
@@ -50,7 +53,11 @@ export async function acquireControllerLock(stateDir: string, holder: LockHolder
           ? `infra ${infra} is being released by ${describeHolder(current)}`
           : `infra ${infra} is locked by ${file}, which does not say who holds it`,
         ReleaseExit.locked,
-        { hint: current ? "wait for that release to end, or pass --wait SECONDS" : `if no release is running, remove ${file}` },
+        {
+          hint: current
+            ? `wait for that release to end, or pass --wait SECONDS; if it is never given back, it is taken over at ${takeoverTime(current, options.lockTimeoutMs)}`
+            : `if no release is running, remove ${file}`,
+        },
       );
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(options.pollMs ?? 1000, Math.max(0, deadline - Date.now()))));

@@ -57,7 +57,36 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** A holder that cannot be running any more: it was on this machine and its process is gone */
-export function isStale(holder: LockHolder, hostname: string = os.hostname()): boolean {
-  return holder.hostname === hostname && !pidAlive(holder.pid);
+/** How long a lock may be held before anyone may take it over (smcrelease --lock-timeout) */
+export const DEFAULT_LOCK_TIMEOUT_MS = 6 * 3600_000;
+
+export interface StaleRule {
+  /** this controller's name: only its own processes can be seen */
+  hostname?: string;
+  timeoutMs?: number;
+  now?: Date;
+}
+
+/**
+ * Why a holder is provably gone, or undefined when it may still be running: its process, on this
+ * controller, is gone; or it has held the lock past the timeout (a release on another controller,
+ * whose process cannot be seen from here, killed or cut off there).
+ */
+export function staleReason(holder: LockHolder, rule: StaleRule = {}): string | undefined {
+  if (holder.hostname === (rule.hostname ?? os.hostname()) && !pidAlive(holder.pid)) return "its process is no longer running";
+  const timeoutMs = rule.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const heldMs = (rule.now ?? new Date()).getTime() - Date.parse(holder.since);
+  if (Number.isFinite(heldMs) && heldMs > timeoutMs) return `it has held the lock for ${formatHours(heldMs)}, past the lock timeout of ${formatHours(timeoutMs)}`;
+  return undefined;
+}
+
+/** When a holder that keeps its lock may be taken over, for a refusal's message */
+export function takeoverTime(holder: LockHolder, timeoutMs: number = DEFAULT_LOCK_TIMEOUT_MS): string {
+  const at = new Date(Date.parse(holder.since) + timeoutMs);
+  return Number.isFinite(at.getTime()) ? `${at.toISOString()} (the lock timeout, ${formatHours(timeoutMs)}, --lock-timeout)` : "never (its start time is unreadable)";
+}
+
+function formatHours(ms: number): string {
+  const hours = ms / 3600_000;
+  return hours >= 1 ? `${Number(hours.toFixed(1))} h` : `${Math.round(ms / 60_000)} min`;
 }

@@ -7,7 +7,7 @@
 import os from "node:os";
 import { shellScript } from "../connection/quote.js";
 import { ReleaseError, ReleaseExit } from "./exit-codes.js";
-import { describeHolder, isStale, parseHolder, type LockHolder } from "./holder.js";
+import { describeHolder, parseHolder, staleReason, takeoverTime, type LockHolder } from "./holder.js";
 import type { HostTarget } from "./host-target.js";
 import { REMOTE_LOCK, REMOTE_STATE_DIR } from "./remote-paths.js";
 
@@ -39,6 +39,8 @@ export interface HostLockOptions {
   /** keep trying this long before refusing */
   waitMs?: number;
   pollMs?: number;
+  /** a lock held longer than this is taken over, whoever holds it (default DEFAULT_LOCK_TIMEOUT_MS) */
+  lockTimeoutMs?: number;
 }
 
 export async function acquireHostLock(target: HostTarget, holder: LockHolder, options: HostLockOptions = {}): Promise<void> {
@@ -57,9 +59,10 @@ export async function acquireHostLock(target: HostTarget, holder: LockHolder, op
     }
     const text = result.stdout.trim();
     const current = parseHolder(text);
-    // only a lock from this controller can be judged stale: we cannot see another machine's processes
-    if (current && isStale(current, os.hostname())) {
-      options.warn?.(`${target.name}: taking over a stale release lock: ${describeHolder(current)} is no longer running`);
+    // a process is only seen on this controller; another machine's holder goes stale by age only
+    const stale = current && staleReason(current, { hostname: os.hostname(), timeoutMs: options.lockTimeoutMs });
+    if (current && stale) {
+      options.warn?.(`${target.name}: taking over a stale release lock: ${describeHolder(current)}: ${stale}`);
       await removeIfHeldBy(target, text);
       continue;
     }
@@ -69,7 +72,7 @@ export async function acquireHostLock(target: HostTarget, holder: LockHolder, op
         ReleaseExit.locked,
         {
           hint: current
-            ? `wait for that release to end (or pass --wait SECONDS); if it died, remove ${REMOTE_LOCK} on ${target.name}`
+            ? `wait for that release to end (or pass --wait SECONDS); if it is never given back, it is taken over at ${takeoverTime(current, options.lockTimeoutMs)}`
             : `if no release is running, remove ${REMOTE_LOCK} on ${target.name}`,
         },
       );

@@ -21,6 +21,8 @@ export interface ReleaseRequest {
   stateDir?: string | undefined;
   /** wait this long for a lock held by another release (0: refuse at once) */
   waitMs: number;
+  /** a lock held longer than this is taken over, from any controller */
+  lockTimeoutMs?: number | undefined;
   connection: ConnectionSettings;
   /** also list the released hosts in <inventories>/aws/hosts, under this group */
   registerAws?: { group: string } | undefined;

@@ -67,6 +67,7 @@ export async function runRelease(request: ReleaseRequest, io: ReleaseIo): Promis
   try {
     const controllerLock = await acquireControllerLock(prepared.stateDir, holder, {
       waitMs: request.waitMs,
+      lockTimeoutMs: request.lockTimeoutMs,
       warn: (message) => io.err(`[WARNING]: ${message}\n`),
     });
     guard.add(() => controllerLock.release());
@@ -164,7 +165,7 @@ async function lockHosts(targets: HostTarget[], holder: LockHolder, request: Rel
   guard.add(() => Promise.all(locked.map((target) => releaseHostLock(target, holder))).then(() => undefined));
   const results = await Promise.allSettled(
     targets.map(async (target) => {
-      await acquireHostLock(target, holder, { waitMs: request.waitMs, warn: (message) => io.err(`[WARNING]: ${message}\n`) });
+      await acquireHostLock(target, holder, { waitMs: request.waitMs, lockTimeoutMs: request.lockTimeoutMs, warn: (message) => io.err(`[WARNING]: ${message}\n`) });
       locked.push(target);
     }),
   );

@@ -257,7 +257,8 @@ describe("smcrelease, the weekly release", () => {
     await writeFile(lockFile, `${JSON.stringify(holder)}\n`, { flag: "wx" });
     const before = [await fingerprint(0), await fingerprint(1)];
     try {
-      const run = await smcrelease("acme", "1.2.0", "mosquitto.yml", "--yes", "-e", "mqtt_broker_port=20250");
+      // a lock timeout far beyond the holder's age (its start time is fixed): it is not stale
+      const run = await smcrelease("acme", "1.2.0", "mosquitto.yml", "--yes", "-e", "mqtt_broker_port=20250", "--lock-timeout", "100000");
       expect(run.exitCode, explain(run)).toBe(7);
       expect(run.stderr).toContain(`infra acme is being released by alice (pid ${process.pid} on ${os.hostname()}, releasing 9.9.9, since 2025-01-06T09:00:00.000Z)`);
       expect(run.stdout).not.toContain("DRY RUN");
@@ -273,7 +274,7 @@ describe("smcrelease, the weekly release", () => {
     await fleet.sshRun(host(1), `printf '%s' '${JSON.stringify(holder)}' > /var/lib/tsible/release.lock`);
     const before = [await fingerprint(0), await fingerprint(1)];
     try {
-      const run = await smcrelease("acme", "1.2.0", "mosquitto.yml", "--yes", "-e", "mqtt_broker_port=20250");
+      const run = await smcrelease("acme", "1.2.0", "mosquitto.yml", "--yes", "-e", "mqtt_broker_port=20250", "--lock-timeout", "100000");
       expect(run.exitCode, explain(run)).toBe(7);
       expect(run.stderr).toContain(`${brokers[1]} is being released by bob (pid 4242 on jump-host-2, releasing 2.0.0, since 2025-01-06T10:00:00.000Z)`);
       expect(run.stdout).not.toContain("DRY RUN");

@@ -26,6 +26,8 @@ export const PROMISES: Record<string, string> = {
     "Generated strings (shell syntax, quotes, line breaks, unicode, leading dashes, long runs) in command arguments, script parameters, file names and contents, module arguments and inventory edits arrive exactly as written, and no other command runs (a canary file every payload tries to create never appears); a value that cannot be carried is refused before anything runs.",
   secrets:
     "Passwords (a sudo password, broker users', a bridge's; one a prefix of another, one full of regex metacharacters) appear in no output mode, failure message or file tsible or smcrelease writes on the controller.",
+  "smcrelease-interrupted":
+    "smcrelease interrupted: SIGTERM gives every lock back; after SIGKILL the next release takes the locks over only because their holder is provably gone (a dead pid on this controller), or past the lock timeout for another controller's, which a refusal shows; a release is never recorded on a host whose apply failed.",
   "refused-access":
     "A wrong or missing sudo password, a user without sudo, and a host whose host keys were regenerated are refused with a message that says what to do, and nothing on the host changes.",
   "malformed-input":

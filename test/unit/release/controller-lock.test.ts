@@ -67,9 +67,27 @@ describe("the controller's release lock", () => {
     const file = controllerLockFile(stateDir, "acme");
     await acquireControllerLock(stateDir, currentHolder("acme", "0.0.1")).then((lock) => lock.release());
     await writeFile(file, JSON.stringify(someoneElse(await deadPid(), "jump-host-2")));
-    const error = await refusal(acquireControllerLock(stateDir, currentHolder("acme", "1.1.0")));
+    // a lock timeout longer than the lock's age: only the pid could tell, and it is not this machine's
+    const error = await refusal(acquireControllerLock(stateDir, currentHolder("acme", "1.1.0"), { lockTimeoutMs: 100 * 365 * 24 * 3600_000 }));
     expect(error.message).toContain("alice (pid");
     expect(error.message).toContain("on jump-host-2, releasing 1.0.0, since 2025-01-06T09:00:00.000Z");
+    expect(error.hint).toMatch(/if it is never given back, it is taken over at \d{4}-\d\d-\d\dT/);
+  });
+
+  it("takes over a lock from another machine held past the lock timeout, saying how long it was held", async () => {
+    const file = controllerLockFile(stateDir, "acme");
+    await acquireControllerLock(stateDir, currentHolder("acme", "0.0.1")).then((lock) => lock.release());
+    const sevenHoursAgo = new Date(Date.now() - 7 * 3600_000).toISOString();
+    await writeFile(file, JSON.stringify({ ...someoneElse(1, "jump-host-2"), since: sevenHoursAgo }));
+    const warnings: string[] = [];
+    const lock = await acquireControllerLock(stateDir, currentHolder("acme", "1.1.0"), { warn: (message) => warnings.push(message) });
+    expect(warnings).toEqual([expect.stringMatching(/taking over a stale release lock .*on jump-host-2.*: it has held the lock for 7 h, past the lock timeout of 6 h/)]);
+    lock.release();
+    // a fresh one from that machine is refused, naming when it would be taken over
+    const oneHourAgo = new Date(Date.now() - 3600_000);
+    await writeFile(file, JSON.stringify({ ...someoneElse(1, "jump-host-2"), since: oneHourAgo.toISOString() }));
+    const error = await refusal(acquireControllerLock(stateDir, currentHolder("acme", "1.2.0")));
+    expect(error.hint).toContain(`taken over at ${new Date(oneHourAgo.getTime() + 6 * 3600_000).toISOString()} (the lock timeout, 6 h, --lock-timeout)`);
   });
 
   it("takes over a stale lock (its process is gone on this machine) with a warning", async () => {
