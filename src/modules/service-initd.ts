@@ -187,5 +187,9 @@ export function initdServiceManager(run: RunArgv): ServiceManager {
     },
 
     async resetFailures() {},
+
+    recoveryArgv(name, action) {
+      return [`/etc/init.d/${name}`, action];
+    },
   };
 }

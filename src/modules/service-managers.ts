@@ -33,6 +33,8 @@ export interface ServiceManager {
    * past its start limit. Nothing to forget for init scripts.
    */
   resetFailures(name: string): Promise<void>;
+  /** The command that restarts (or reloads) the service with nobody watching: a watchdog's recovery */
+  recoveryArgv(name: string, action: "restart" | "reload"): string[];
 }
 
 /** The module's failure for a command that exited non-zero, with its output */

@@ -114,6 +114,10 @@ export function systemdServiceManager(run: RunArgv): ServiceManager {
       if (result.exitCode !== 0) throw serviceCommandFailure("systemctl daemon-reload failed", result);
       return {};
     },
+    recoveryArgv(name, action) {
+      // a unit that failed its way to the start limit would refuse the restart: forget that first
+      return shellScript('systemctl reset-failed "$1"; systemctl "$2" "$1"', [name, action]);
+    },
     async resetFailures(name) {
       // also resets the start rate limit counter, whatever state the unit is in
       const result = await run(systemctlArgv("reset-failed", name));

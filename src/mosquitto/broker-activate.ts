@@ -12,6 +12,7 @@ import type { ServiceAction, ServiceManager } from "../modules/service-managers.
 import { asModuleFailure, runChecked } from "../modules/remote-file.js";
 import { ModuleFailure, type ModuleContext } from "../modules/types.js";
 import type { Activation } from "./broker-plan.js";
+import type { BrokerWatchdog } from "./broker-watchdog.js";
 import { brokerErrorLines, linesSinceReload, rollbackListener, type DeployJournal, type Listener } from "./broker-rollback.js";
 import { logSince, logSize, reloadLog, runBrokerByHand, waitForPort, type LogExcerpt } from "./broker-watch.js";
 
@@ -141,6 +142,11 @@ export function describeRestore(journal: DeployJournal): string {
     .join("; ");
 }
 
+/** What the rollback put back: this deploy's files, or (a deploy that wrote nothing itself) those of the cut-off one */
+function restoredText(journal: DeployJournal): string {
+  return journal.isEmpty ? "the files from before an earlier, cut-off deploy were put back" : describeRestore(journal);
+}
+
 function indent(lines: readonly string[]): string {
   return lines.map((line) => `  ${line}`).join("\n");
 }
@@ -155,6 +161,9 @@ export async function activateBroker(
   target: BrokerTarget,
   activation: Exclude<Activation, "none">,
   journal: DeployJournal,
+  watchdog: BrokerWatchdog,
+  /** a rollback kit from an earlier, cut-off deploy: something to roll back even when this one wrote nothing */
+  kitLeft: boolean,
 ): Promise<Record<string, unknown>> {
   ctx.log(`${target.service}: ${activation}`);
   const outcome = await actAndVerify(ctx, manager, target, activation, { port: target.port });
@@ -163,15 +172,16 @@ export async function activateBroker(
   const where = `${target.service} on ${ctx.host}`;
   const reason = outcome.reason.replace(/\.$/, "");
   const failed = describeOutcome(outcome, target, "the new configuration");
-  if (journal.isEmpty) {
+  if (journal.isEmpty && !kitLeft) {
     throw new ModuleFailure(`${target.service} did not ${activation} on ${ctx.host} (${outcome.reason}); this task changed no file, so there is nothing to roll back.\n${failed}`, {
       activation,
       broker_log: outcome.log.lines,
     });
   }
 
-  ctx.log(`${target.service}: ${activation} failed (${outcome.reason}); restoring ${journal.paths.join(", ")}`);
-  const restoreProblems = await restoreFiles(ctx, journal);
+  ctx.log(`${target.service}: ${activation} failed (${outcome.reason}); restoring the previous files from the rollback kit`);
+  // the kit on the host holds every file this deploy wrote (and, after a cut-off deploy, the files from before it)
+  const restoreProblems = await watchdog.restoreNow();
   // A broker still running after a failed reload only needs to re-read the old files; otherwise it starts on them afresh.
   const stillRunning = activation === "reload" && (await isRunning(manager, target.service));
   if (!stillRunning) await manager.resetFailures(target.service);
@@ -187,14 +197,14 @@ export async function activateBroker(
   if (rollback.ok && restoreProblems.length === 0) {
     const answering = listener ? `answers on ${listener.address ?? target.host}:${listener.port}` : "runs (its status says so; the restored files name no port to check)";
     throw new ModuleFailure(
-      `${where} did not take the new configuration: ${reason}. It was rolled back (${describeRestore(journal)}), and ${target.service} ${answering} again.\n${failed}`,
+      `${where} did not take the new configuration: ${reason}. It was rolled back (${restoredText(journal)}), and ${target.service} ${answering} again.\n${failed}`,
       fields,
     );
   }
   const restoreText = restoreProblems.length > 0 ? `\nfiles that could not be restored:\n${indent(restoreProblems)}` : "";
   const headline = rollback.ok
     ? `THE ROLLBACK IS INCOMPLETE on ${ctx.host}: ${target.service} did not take the new configuration (${outcome.reason}); it runs again, but not every file could be put back. Fix them by hand now.`
-    : `${target.service.toUpperCase()} IS DOWN on ${ctx.host}: it did not take the new configuration (${outcome.reason}), and rolling back (${describeRestore(journal)}) did not bring it back either: ${rollback.reason}. Fix it by hand now.`;
+    : `${target.service.toUpperCase()} IS DOWN on ${ctx.host}: it did not take the new configuration (${outcome.reason}), and rolling back (${restoredText(journal)}) did not bring it back either: ${rollback.reason}. Fix it by hand now.`;
   throw new ModuleFailure(
     `${headline}${restoreText}\n${failed}\n${describeOutcome(rollback, target, "the rollback")}`,
     { ...fields, rollback_failed: true, rollback_log: rollback.log.lines },

@@ -74,6 +74,12 @@ export const brokerArgs = z
      */
     config_file: absolutePath.default("/etc/mosquitto/mosquitto.conf"),
     wait_timeout: seconds.default(30),
+    /**
+     * How long the host waits for tsible to confirm a deploy before it puts the previous files
+     * back and restarts the broker on them by itself (a dropped connection): default
+     * 2 * wait_timeout + 60, longer than tsible's own activation and rollback take.
+     */
+    rollback_after: seconds.optional(),
   })
   .superRefine((args, ctx) => {
     const seen = new Set<string>();

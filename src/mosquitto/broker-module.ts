@@ -40,9 +40,11 @@ import {
   planConfigFile,
   planPasswordFileChange,
   type PlannedFile,
+  type PreviousFile,
 } from "./broker-plan.js";
 import { brokerProbeArgv, parseBrokerProbe, type BrokerProbe, type ProbeTarget, type ProbedFile } from "./broker-probe.js";
 import { DeployJournal } from "./broker-rollback.js";
+import { brokerWatchdog, kitDir, type BrokerWatchdog } from "./broker-watchdog.js";
 
 async function fileContent(ctx: ModuleContext, file: BrokerFileArgs): Promise<Buffer> {
   if (file.content !== undefined) return Buffer.from(file.content, "utf8");
@@ -51,10 +53,12 @@ async function fileContent(ctx: ModuleContext, file: BrokerFileArgs): Promise<Bu
   return Buffer.from(ctx.renderTemplate(await readFile(source, "utf8"), source, { valueRule: configLineProblem }), "utf8");
 }
 
+/** The managed files, then the password file, then the rollback kit an interrupted deploy may have left */
 function probeTargets(args: BrokerArgs): ProbeTarget[] {
   const targets: ProbeTarget[] = args.files.map((file) => ({ path: file.dest, owner: file.owner, group: file.group, read: false }));
   const passwordFile = args.password_file;
   if (passwordFile) targets.push({ path: passwordFile.path, owner: passwordFile.owner, group: passwordFile.group, read: true });
+  targets.push({ path: kitDir(args.service), read: false });
   return targets;
 }
 
@@ -88,11 +92,18 @@ async function oldContents(ctx: ModuleContext, files: readonly ProbedFile[], wan
   );
 }
 
-function writeChange(ctx: ModuleContext, file: PlannedFile, journal: DeployJournal): Change {
+/** The deploy's rollback watchdog, armed before its first write with every file it will write */
+interface Guard {
+  watchdog: BrokerWatchdog | undefined;
+  records: PreviousFile[];
+}
+
+function writeChange(ctx: ModuleContext, file: PlannedFile, journal: DeployJournal, guard: Guard): Change {
   return {
     description: file.description,
     diff: file.diff,
     apply: async () => {
+      await guard.watchdog?.arm(guard.records);
       journal.record(file.previous, file.reload);
       try {
         if (file.createParents) await runChecked(ctx, ["mkdir", "-p", "--", dirname(file.path)], `creating ${dirname(file.path)}`);
@@ -103,6 +114,8 @@ function writeChange(ctx: ModuleContext, file: PlannedFile, journal: DeployJourn
         if (!(error instanceof UnreachableError)) journal.forget(file.path);
         const written = journal.paths;
         const problems = await restoreFiles(ctx, journal);
+        // the files are as they were and the broker was not told: nothing is left for the watchdog
+        if (problems.length === 0) await guard.watchdog?.disarm();
         const message = error instanceof Error ? error.message : String(error);
         const restored =
           problems.length > 0
@@ -128,7 +141,9 @@ export const mosquittoBrokerModule = defineModule({
     const format = hashFormatForVersion(version);
 
     const configProbes = probe.files.slice(0, args.files.length);
-    for (const [index, probed] of probe.files.entries()) {
+    const managedProbes = probe.files.slice(0, args.files.length + (args.password_file ? 1 : 0));
+    const kitLeft = probe.files.at(-1)?.kind !== "absent";
+    for (const [index, probed] of managedProbes.entries()) {
       const attributes = index < args.files.length ? args.files[index] : args.password_file;
       const problem = fileProblem(probed, attributes ?? {});
       if (problem) throw new ModuleFailure(problem);
@@ -159,9 +174,23 @@ export const mosquittoBrokerModule = defineModule({
       if (passwords.file) planned.push(passwords.file);
     }
 
-    const activation = chooseActivation(status.running, planned);
+    const computed = chooseActivation(status.running, planned);
+    // a kit left by a deploy that was cut off: the broker may not run on the files it wrote
+    const activation = computed === "none" && kitLeft ? (status.running ? "restart" : "start") : computed;
     const journal = new DeployJournal();
-    const changes: Change[] = planned.map((file) => writeChange(ctx, file, journal));
+    const guard: Guard = {
+      watchdog:
+        activation === "none"
+          ? undefined
+          : brokerWatchdog({
+              run: (argv, stdin) => ctx.conn.run(argv, { ...runOptions(ctx), stdin }),
+              service: args.service,
+              seconds: args.rollback_after ?? 2 * args.wait_timeout + 60,
+              recovery: manager.recoveryArgv(args.service, activation === "reload" ? "reload" : "restart"),
+            }),
+      records: planned.map((file) => file.previous),
+    };
+    const changes: Change[] = planned.map((file) => writeChange(ctx, file, journal, guard));
     if (activation !== "none") {
       const target: BrokerTarget = {
         service: args.service,
@@ -171,9 +200,18 @@ export const mosquittoBrokerModule = defineModule({
         configFile: args.config_file,
         waitSeconds: args.wait_timeout,
       };
+      const watchdog = guard.watchdog!;
       changes.push({
-        description: describeActivation(activation, args.service),
-        apply: () => activateBroker(ctx, manager, target, activation, journal),
+        description: `${describeActivation(activation, args.service)}${computed === "none" ? ": an earlier deploy was cut off before the broker was verified on its files" : ""}`,
+        apply: async () => {
+          await watchdog.arm(guard.records);
+          try {
+            return await activateBroker(ctx, manager, target, activation, journal, watchdog, kitLeft);
+          } finally {
+            // verified, or rolled back by tsible itself: nothing is left for the watchdog either way
+            await watchdog.disarm();
+          }
+        },
       });
     }
     return {

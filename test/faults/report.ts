@@ -16,6 +16,8 @@ export const PROMISES: Record<string, string> = {
     "A host that dies mid-run (every process killed at a random moment of playbooks/mosquitto.yml) is reported unreachable, the other hosts converge, the recap and --json are printed, the exit code is 3 (2 if a host also failed), and once the host is back a re-run converges it; no managed file on it is ever half-written.",
   "upload-cut":
     "An upload cut short (the connection drops while a file is sent) leaves the destination as it was: the old bytes or the new ones, never a part.",
+  "connection-drop":
+    "When the connection drops mid-deploy (while files are written, or as the broker restarts on a good or a broken new config), the broker is left running on its old files or its new ones, never down and never on a mix: the host's rollback watchdog puts the previous files back and restarts it when tsible cannot confirm the deploy; the next run converges.",
   "disk-full":
     "A write to a full disk fails with a message naming the file and the host; the previous file is intact, the broker untouched, and the next run (the disk freed) converges.",
   "broker-data":

@@ -106,6 +106,7 @@ describe("service plan", () => {
     act: () => Promise.reject(new Error("not applied in a plan test")),
     daemonReload: () => Promise.reject(new Error("not applied in a plan test")),
     resetFailures: () => Promise.reject(new Error("not applied in a plan test")),
+    recoveryArgv: () => [],
   };
   const run = (): Promise<CommandResult> => Promise.reject(new Error("not applied in a plan test"));
   const status = (running: boolean, enabled: boolean, needsDaemonReload = false): ServiceStatus => ({
