@@ -191,7 +191,8 @@ export const mosquittoBrokerModule = defineModule({
       records: planned.map((file) => file.previous),
     };
     const changes: Change[] = planned.map((file) => writeChange(ctx, file, journal, guard));
-    if (activation !== "none") {
+    const watchdog = guard.watchdog;
+    if (activation !== "none" && watchdog) {
       const target: BrokerTarget = {
         service: args.service,
         port: args.port,
@@ -200,17 +201,21 @@ export const mosquittoBrokerModule = defineModule({
         configFile: args.config_file,
         waitSeconds: args.wait_timeout,
       };
-      const watchdog = guard.watchdog!;
       changes.push({
         description: `${describeActivation(activation, args.service)}${computed === "none" ? ": an earlier deploy was cut off before the broker was verified on its files" : ""}`,
         apply: async () => {
           await watchdog.arm(guard.records);
+          // verified, or rolled back by tsible itself: nothing is left for the watchdog either way
+          let result: Record<string, unknown>;
           try {
-            return await activateBroker(ctx, manager, target, activation, journal, watchdog, kitLeft);
-          } finally {
-            // verified, or rolled back by tsible itself: nothing is left for the watchdog either way
-            await watchdog.disarm();
+            result = await activateBroker(ctx, manager, target, activation, journal, watchdog, kitLeft);
+          } catch (error) {
+            // the activation's own failure is what the user needs to read, not a failed disarm after it
+            await watchdog.disarm().catch(() => undefined);
+            throw error;
           }
+          await watchdog.disarm();
+          return result;
         },
       });
     }

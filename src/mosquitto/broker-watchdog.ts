@@ -119,8 +119,15 @@ export interface BrokerWatchdog {
 /** Runs one command as the task's user (become applied), with this stdin */
 export type RunWithStdin = (argv: readonly string[], stdin?: string) => Promise<CommandResult>;
 
-export function brokerWatchdog(options: { run: RunWithStdin; service: string; seconds: number; recovery: readonly string[] }): BrokerWatchdog {
-  const dir = kitDir(options.service);
+export function brokerWatchdog(options: {
+  run: RunWithStdin;
+  service: string;
+  seconds: number;
+  recovery: readonly string[];
+  /** where kits live (tests use a temp dir) */
+  kitRoot?: string;
+}): BrokerWatchdog {
+  const dir = `${options.kitRoot ?? KIT_ROOT}/${options.service}`;
   const token = randomBytes(12).toString("hex");
   let armed = false;
   const checked = async (argv: readonly string[], what: string, stdin?: string) => {
