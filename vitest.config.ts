@@ -21,7 +21,8 @@ export default defineConfig({
           globalSetup: ["test/e2e/global-setup.ts"],
           // All e2e files share that fleet: run them one after another.
           fileParallelism: false,
-          testTimeout: 180_000,
+          // the fault suite's long mode (npm run faults) runs many cases in one test
+          testTimeout: process.env.TSIBLE_FAULTS === "long" ? 90 * 60_000 : 180_000,
           hookTimeout: 15 * 60_000,
         },
       },

@@ -80,6 +80,10 @@ export class CommandConnection implements Connection {
     throw new RemoteFileError(this.hostName, path, `cannot read ${path}: ${firstLines(result.stderr)} (exit ${result.exitCode})`);
   }
 
+  async ping(): Promise<void> {
+    await this.exec(["true"]);
+  }
+
   close(): Promise<void> {
     return this.#transport.close();
   }

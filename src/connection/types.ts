@@ -53,6 +53,8 @@ export interface Connection {
   writeFile(path: string, content: Buffer | string, options?: WriteFileOptions): Promise<void>;
   /** Read a whole file; undefined when it does not exist */
   readFile(path: string, options?: { become?: BecomeOptions | undefined }): Promise<Buffer | undefined>;
+  /** Resolves when the host still answers; throws UnreachableError when the connection is gone */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -103,6 +103,15 @@ async function runOnce(task: Task, host: HostState, env: TaskEnvironment, vars: 
     result = errorResult(error);
     if (result.status === "unreachable") return result;
   }
+  // A host that dies kills the task's command before it drops the connection: the command's
+  // failure (exit 137, say) is then the host being gone, which the recap must say
+  if (result.status === "failed") {
+    const gone = await conn.ping().then(
+      () => undefined,
+      (error: unknown) => (error instanceof UnreachableError ? error : undefined),
+    );
+    if (gone) return errorResult(gone);
+  }
   return applyTaskConditions(task, result, vars, source);
 }
 

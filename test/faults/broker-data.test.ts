@@ -92,7 +92,7 @@ describe("broker data across redeploys", () => {
       expect((await fleet.sshRun(host(), `stat -c '%U' ${dataDir}/mosquitto.db`)).stdout.trim()).toBe("mosquitto");
       return `${activations.filter((a) => a === "restart").length} restarts and ${activations.filter((a) => a === "reload").length} reloads: 5 retained messages kept, ${queued.length} queued QoS 1 messages delivered, each once`;
     });
-  });
+  }, cases(10, 30) * 20_000 + 60_000);
 
   it("shows mosquitto 2.0.11's own limit: a reload drops new messages for a session restored from disk that has not reconnected", async () => {
     await tryCase("broker-data", "known limit of mosquitto 2.0.11 (not of tsible): restart, then reload, with the device offline all along", async () => {

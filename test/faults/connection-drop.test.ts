@@ -122,5 +122,5 @@ describe("the connection drops mid-deploy", () => {
         return `tsible exited ${run.exitCode}; ${log.split("\n").at(-1) ?? "no watchdog log"}`;
       });
     }
-  });
+  }, cases(3, 12) * 90_000);
 });

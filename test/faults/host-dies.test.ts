@@ -139,7 +139,7 @@ describe("a host dies mid-run", () => {
         return notes.join("; ");
       });
     }
-  });
+  }, rounds * 150_000);
 
   it("closes the connection of a host that died before the run's end without hanging (regression: exit 0, no recap)", async () => {
     // one host, killed while a long task runs on it: the run must end with exit 3 and its recap

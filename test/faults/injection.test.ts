@@ -87,7 +87,7 @@ describe("values reaching a host", () => {
   });
 
   it("through sudo (become) come back exactly", async () => {
-    await property("printf %s VALUE through sudo as root", cases(60, 1000), hostile, async (value) => {
+    await property("printf %s VALUE through sudo as root", cases(60, 600), hostile, async (value) => {
       const result = await conn.run(["printf", "%s", value], { become: { user: "root" } });
       expect(result.exitCode).toBe(0);
       expect(result.stdout).toBe(value);
@@ -95,7 +95,7 @@ describe("values reaching a host", () => {
   });
 
   it("as a constant script's parameters come back exactly", async () => {
-    await property("sh -c 'printf %s\\\\0 \"$@\"' with three values", cases(100, 1500), fc.tuple(hostile, hostile, hostile), async (values) => {
+    await property("sh -c 'printf %s\\\\0 \"$@\"' with three values", cases(100, 1000), fc.tuple(hostile, hostile, hostile), async (values) => {
       const result = await conn.run(shellScript('printf "%s\\0" "$@"', values));
       expect(result.stdout).toBe(values.map((value) => `${value}\0`).join(""));
     });
@@ -103,7 +103,7 @@ describe("values reaching a host", () => {
 
   it("as file names and contents are written and read back exactly (atomically, nothing else created)", async () => {
     const name = hostile.filter((text) => !text.includes("/") && text !== "." && text !== ".." && text.length > 0 && Buffer.byteLength(text) <= 200);
-    await property("writeFile/readFile of DIR/NAME with CONTENT", cases(60, 1500), fc.tuple(name, hostile), async ([fileName, content]) => {
+    await property("writeFile/readFile of DIR/NAME with CONTENT", cases(60, 400), fc.tuple(name, hostile), async ([fileName, content]) => {
       const file = `${workDir}/${fileName}`;
       await conn.writeFile(file, content, { mode: "0600", become: { user: "root" } });
       expect((await conn.readFile(file, { become: { user: "root" } }))?.toString("utf8")).toBe(content);
@@ -116,7 +116,7 @@ describe("values reaching a host", () => {
   it("as module arguments (copy's content and dest, lineinfile's line) land as written", async () => {
     const ctx = makeModuleContext({ conn, become: { user: "root" } });
     const name = hostile.filter((text) => !text.includes("/") && !text.includes("\n") && text.trim() === text && text !== "" && text !== "." && text !== ".." && Buffer.byteLength(text) <= 200);
-    await property("copy content to DIR/NAME, then lineinfile a LINE into it", cases(20, 400), fc.tuple(name, hostile, hostile.filter((text) => !/[\n\r]/.test(text))), async ([fileName, content, line]) => {
+    await property("copy content to DIR/NAME, then lineinfile a LINE into it", cases(20, 100), fc.tuple(name, hostile, hostile.filter((text) => !/[\n\r]/.test(text))), async ([fileName, content, line]) => {
       const dest = `${workDir}/${fileName}`;
       await runModule(copyModule, ctx, { dest, content, mode: "0644" });
       await runModule(lineinfileModule, ctx, { path: dest, line });
