@@ -70,6 +70,7 @@ rm -rf -- "$dir"`;
  */
 const ARM_SCRIPT = `set -eu
 dir=$1 token=$2
+mkdir -p -- "$(dirname -- "$dir")"
 umask 077
 mkdir -p -- "$dir"
 n=$(ls -- "$dir" | grep -c '\\.meta$' || true)
@@ -92,8 +93,12 @@ const RESTORE_NOW_SCRIPT = `${RESTORE_FUNCTION}
 [ "$(cat -- "$1/token" 2>/dev/null)" = "$2" ] || { echo "the rollback kit in $1 is gone or belongs to another deploy"; exit 0; }
 restore_kit "$1"`;
 
-/** $1 kit dir, $2 token: removes the kit, which ends the watchdog's job */
-const DISARM_SCRIPT = `if [ "$(cat -- "$1/token" 2>/dev/null)" = "$2" ]; then rm -rf -- "$1"; fi`;
+/**
+ * $1 kit dir, $2 token: removes the kit, which ends the watchdog's job, and the kits' directory
+ * when nothing else is in it (a watchdog that acted leaves its log there): a deploy that went
+ * well leaves no trace on the host
+ */
+const DISARM_SCRIPT = `if [ "$(cat -- "$1/token" 2>/dev/null)" = "$2" ]; then rm -rf -- "$1"; rmdir -- "$(dirname -- "$1")" 2>/dev/null; fi; exit 0`;
 
 /** The records as ARM_SCRIPT reads them on stdin */
 export function encodeKit(records: readonly PreviousFile[]): string {

@@ -193,7 +193,8 @@ root_stamp() { printf 'root=%s\npackages=%s\nrecipe=%s\n' "$1" "$(root_packages 
 build_root() {
   local name=$1 dir=$CACHE_DIR/roots/$1 stamp
   stamp=$(root_stamp "$name")
-  is_current "$dir" "$stamp" && return
+  # the armhf root's apt repository is made while the root is built: one without the other is rebuilt
+  if is_current "$dir" "$stamp" && [[ $name != bookworm-armhf || -f $CACHE_DIR/repos/apt-armhf/.tsible-stamp ]]; then return; fi
   remove_leftovers "$dir"
   local new=$dir.new.$$ mirror log=$CACHE_DIR/roots/$name.log
   mirror=$(debian_mirror)
