@@ -8,6 +8,7 @@ import { BecomeError, RemoteFileError, UnreachableError, type BecomeOptions } fr
 import { formatLocation, isUserError } from "../errors.js";
 import { findModule } from "../modules/index.js";
 import { ModuleFailure, type ModuleContext, type Plan } from "../modules/types.js";
+import { bindTaskHost } from "../modules/host/task-host.js";
 import type { Task } from "../playbook/types.js";
 import { evaluateConditions } from "../vars/conditions.js";
 import type { Vars } from "../vars/precedence.js";
@@ -83,10 +84,8 @@ async function runOnce(task: Task, host: HostState, env: TaskEnvironment, vars: 
   const check = task.checkMode ?? env.check;
   const conn = await host.connection();
   const ctx: ModuleContext = {
-    host: host.name,
-    conn,
+    host: bindTaskHost(host.name, conn, env.become(host, vars)),
     facts: () => host.facts(),
-    become: env.become(host, vars),
     check,
     vars,
     renderTemplate: (text, sourceName, options) => renderText(text, vars, { file: sourceName, task: env.displayName, baseDir: task.baseDir }, options),
