@@ -10,7 +10,7 @@ import { findModule } from "../modules/index.js";
 import { ModuleFailure, type ModuleContext, type Plan } from "../modules/types.js";
 import type { Task } from "../playbook/types.js";
 import { evaluateConditions } from "../vars/conditions.js";
-import type { Vars } from "../vars/precedence.js";
+import type { Vars } from "../vars/vars.js";
 import { renderDeep, renderText, type TemplateSource } from "../vars/template.js";
 import type { HostState } from "./host-state.js";
 import { registeredValue, type TaskResult } from "./results.js";
