@@ -4,7 +4,7 @@ import { loadInventory } from "../inventory/index.js";
 import { findModule, moduleNames } from "../modules/index.js";
 import { createIncludeLoader, loadPlaybook, type LoadOptions } from "../playbook/load.js";
 import type { SecretMasker } from "../secrets.js";
-import type { Vars } from "../vars/precedence.js";
+import type { Vars } from "../vars/vars.js";
 import type { ExecutorOptions } from "./options.js";
 import type { Reporter } from "./reporter.js";
 import { runPlaybook, type RunOutcome } from "./run-playbook.js";

@@ -11,7 +11,7 @@ import { ModuleFailure, type ModuleContext, type Plan } from "../modules/types.j
 import { bindTaskHost } from "../modules/host/task-host.js";
 import type { Task } from "../playbook/types.js";
 import { evaluateConditions } from "../vars/conditions.js";
-import type { Vars } from "../vars/precedence.js";
+import type { Vars } from "../vars/vars.js";
 import { renderDeep, renderText, type TemplateSource } from "../vars/template.js";
 import type { HostState } from "./host-state.js";
 import { registeredValue, type TaskResult } from "./results.js";

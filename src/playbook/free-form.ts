@@ -3,6 +3,7 @@
  * free form of command/shell (`command: ls -l chdir=/tmp`), as Ansible reads them.
  */
 import { UserError, type SourceLocation } from "../errors.js";
+import { parseUnmistakableBool } from "../vars/ansible-bool.js";
 
 /** Options that Ansible lets command/shell carry inside their free-form text */
 const FREE_FORM_OPTIONS = ["creates", "removes", "chdir", "stdin"];
@@ -36,8 +37,8 @@ function splitWords(text: string): string[] {
 
 /** k=v values are strings, except the obvious booleans and whole numbers (`update_cache=yes`, `port=20200`) */
 function typedValue(value: string): unknown {
-  if (/^(yes|true)$/i.test(value)) return true;
-  if (/^(no|false)$/i.test(value)) return false;
+  const bool = parseUnmistakableBool(value);
+  if (bool !== undefined) return bool;
   if (/^(0|-?[1-9][0-9]*)$/.test(value)) return Number(value);
   return value;
 }

@@ -6,9 +6,11 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { UserError, type SourceLocation } from "../errors.js";
+import { parseAnsibleBool } from "../vars/ansible-bool.js";
+import type { Vars } from "../vars/vars.js";
 import { parseKeyValueArgs, splitFreeFormArgs } from "./free-form.js";
 import { BLOCK_KEYWORDS, INCLUDE_ACTIONS, PLAY_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from "./task-keys.js";
-import type { Block, Include, Inheritable, Meta, Play, Playbook, Role, Task, TaskItem, Vars } from "./types.js";
+import type { Block, Include, Inheritable, Meta, Play, Playbook, Role, Task, TaskItem } from "./types.js";
 import { checkTemplateDirs } from "./template-check.js";
 import { loadYamlFile, locationOf } from "./yaml-source.js";
 
@@ -434,9 +436,8 @@ function optionalString(value: unknown, location: SourceLocation, what: string):
 
 function optionalBool(value: unknown, location: SourceLocation, what: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === "boolean") return value;
-  if (typeof value === "string" && /^(yes|true|on|1)$/i.test(value)) return true;
-  if (typeof value === "string" && /^(no|false|off|0)$/i.test(value)) return false;
+  const bool = parseAnsibleBool(value);
+  if (bool !== undefined) return bool;
   throw new UserError(`${what} must be true or false, got ${describe(value)}`, { location });
 }
 
