@@ -13,7 +13,7 @@ import { ReleaseError, ReleaseExit } from "../release/exit-codes.js";
 import type { ReleaseIo } from "../release/options.js";
 import { runRelease } from "../release/release.js";
 import { runStatus } from "../release/status.js";
-import { parseExtraVars } from "../vars/extra-vars.js";
+import { parseExtraVars } from "./extra-vars.js";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "../release/holder.js";
 import { runMain } from "./run-main.js";
 

@@ -4,7 +4,7 @@
  */
 import { UserError } from "../errors.js";
 import { Secret } from "../secrets.js";
-import { parseAnsibleBool } from "../vars/ansible-bool.js";
+import { parseAnsibleBool } from "../ansible-bool.js";
 import type { BecomeOptions, ConnectionSpec } from "./types.js";
 
 export type HostKeyPolicy = ConnectionSpec["hostKeyChecking"];

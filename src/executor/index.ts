@@ -1,7 +1,7 @@
 /** Loads the inventory and a playbook from files, then runs it: what `tsible play` and `smcrelease` call */
 import path from "node:path";
 import { loadInventory } from "../inventory/index.js";
-import { findModule, moduleNames } from "../modules/index.js";
+import { findModule, moduleNames } from "../module-registry.js";
 import { createIncludeLoader, loadPlaybook, type LoadOptions } from "../playbook/load.js";
 import type { SecretMasker } from "../secrets.js";
 import type { Vars } from "../vars/vars.js";

@@ -6,7 +6,7 @@
 import { ZodError } from "zod";
 import { BecomeError, RemoteFileError, UnreachableError, type BecomeOptions } from "../connection/types.js";
 import { formatLocation, isUserError } from "../errors.js";
-import { findModule } from "../modules/index.js";
+import { findModule } from "../module-registry.js";
 import { ModuleFailure, type ModuleContext, type Plan } from "../modules/types.js";
 import { bindTaskHost } from "../modules/host/task-host.js";
 import type { Task } from "../playbook/types.js";

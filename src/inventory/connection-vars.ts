@@ -4,7 +4,7 @@
  * reads typed values, and a bad value is reported with the place it was written.
  */
 import { UserError } from "../errors.js";
-import { parseAnsibleBool } from "../vars/ansible-bool.js";
+import { parseAnsibleBool } from "../ansible-bool.js";
 import type { Vars } from "../vars/vars.js";
 import { describeOrigin, type VarOrigins } from "./model.js";
 

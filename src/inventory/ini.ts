@@ -4,7 +4,7 @@
  * Hosts before the first section go into `ungrouped`.
  */
 import { UserError, type SourceLocation } from "../errors.js";
-import { parseUnmistakableBool } from "../vars/ansible-bool.js";
+import { parseUnmistakableBool } from "../ansible-bool.js";
 import type { InventoryData } from "./model.js";
 import { parsePythonLiteral } from "./python-literal.js";
 import { shlexSplit, ShlexError } from "./shlex.js";

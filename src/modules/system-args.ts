@@ -6,7 +6,7 @@
  * what Ansible accepts and hand the module clean types.
  */
 import { z } from "zod";
-import { parseAnsibleBool } from "../vars/ansible-bool.js";
+import { parseAnsibleBool } from "../ansible-bool.js";
 
 /** A boolean written the Ansible way: true/false, yes/no, on/off, y/n, t/f, 1/0 */
 export const ansibleBool = z.preprocess((value) => parseAnsibleBool(value) ?? value, z.boolean());

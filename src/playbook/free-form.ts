@@ -3,7 +3,7 @@
  * free form of command/shell (`command: ls -l chdir=/tmp`), as Ansible reads them.
  */
 import { UserError, type SourceLocation } from "../errors.js";
-import { parseUnmistakableBool } from "../vars/ansible-bool.js";
+import { parseUnmistakableBool } from "../ansible-bool.js";
 
 /** Options that Ansible lets command/shell carry inside their free-form text */
 const FREE_FORM_OPTIONS = ["creates", "removes", "chdir", "stdin"];

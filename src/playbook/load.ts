@@ -6,7 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { UserError, type SourceLocation } from "../errors.js";
-import { parseAnsibleBool } from "../vars/ansible-bool.js";
+import { parseAnsibleBool } from "../ansible-bool.js";
 import type { Vars } from "../vars/vars.js";
 import { parseKeyValueArgs, splitFreeFormArgs } from "./free-form.js";
 import { BLOCK_KEYWORDS, INCLUDE_ACTIONS, PLAY_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from "./task-keys.js";

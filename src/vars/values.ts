@@ -4,7 +4,7 @@
  * values are equal. One definition, so `{{#if x}}` and `when: x` agree.
  */
 import { Secret } from "../secrets.js";
-import { parseAnsibleBool } from "./ansible-bool.js";
+import { parseAnsibleBool } from "../ansible-bool.js";
 
 /**
  * A mistake in a template or condition found while evaluating it (wrong type,

@@ -18,7 +18,7 @@ import {
   parseDestProbe,
   resolveRemoteRef,
 } from "../../../src/modules/git.js";
-import { findModule } from "../../../src/modules/index.js";
+import { findModule } from "../../../src/module-registry.js";
 import type { ModuleContext, Plan } from "../../../src/modules/types.js";
 import { bindTaskHost } from "../../../src/modules/host/task-host.js";
 import { ModuleFailure } from "../../../src/modules/types.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findModule } from "../../../src/modules/index.js";
+import { findModule } from "../../../src/module-registry.js";
 import { statResult } from "../../../src/modules/stat.js";
 import type { ProbedPath } from "../../../src/modules/host/path-probe.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseAnsibleBool, parseUnmistakableBool } from "../../../src/vars/ansible-bool.js";
+import { parseAnsibleBool, parseUnmistakableBool } from "../../src/ansible-bool.js";
 
 const TRUE_WORDS = ["y", "yes", "on", "true", "t", "1"];
 const FALSE_WORDS = ["n", "no", "off", "false", "f", "0"];
