@@ -4,10 +4,10 @@
  * until, register and notify. Never throws: every outcome is a TaskResult.
  */
 import { ZodError } from "zod";
-import { BecomeError, RemoteFileError, UnreachableError, type BecomeOptions } from "../connection/types.js";
-import { formatLocation, isUserError } from "../errors.js";
+import type { BecomeOptions } from "../connection/types.js";
+import { formatLocation, isTsibleError } from "../errors.js";
 import { findModule } from "../modules/index.js";
-import { ModuleFailure, type ModuleContext, type Plan } from "../modules/types.js";
+import type { ModuleContext, Plan } from "../modules/types.js";
 import type { Task } from "../playbook/types.js";
 import { evaluateConditions } from "../vars/conditions.js";
 import type { Vars } from "../vars/precedence.js";
@@ -108,7 +108,7 @@ async function runOnce(task: Task, host: HostState, env: TaskEnvironment, vars: 
   if (result.status === "failed") {
     const gone = await conn.ping().then(
       () => undefined,
-      (error: unknown) => (error instanceof UnreachableError ? error : undefined),
+      (error: unknown) => (isTsibleError(error) && error.kind === "unreachable" ? error : undefined),
     );
     if (gone) return errorResult(gone);
   }
@@ -206,15 +206,17 @@ function failed(msg: string, data: Record<string, unknown> = {}): TaskResult {
   return { status: "failed", changed: false, failed: true, skipped: false, msg, changes: [], diff: [], data };
 }
 
-/** Turns anything thrown while running a task into its result; bugs keep their stack for -v */
+/** Turns anything thrown while running a task into its result, by the error's kind; bugs keep their stack for -v */
 export function errorResult(error: unknown): TaskResult {
-  if (error instanceof UnreachableError) {
-    const msg = error.hint ? `${error.message} (${error.hint})` : error.message;
-    return { ...failed(msg), status: "unreachable", failed: false };
+  if (isTsibleError(error)) {
+    if (error.kind === "unreachable") {
+      const msg = error.hint ? `${error.message} (${error.hint})` : error.message;
+      return { ...failed(msg, error.data), status: "unreachable", failed: false };
+    }
+    // a step that failed and a mistake in the playbook both fail the task, with what the user can act on
+    return failed(error.format(), error.data);
   }
-  if (error instanceof ModuleFailure) return failed(error.message, error.result);
-  if (error instanceof BecomeError || error instanceof RemoteFileError) return failed(error.message);
-  if (isUserError(error)) return failed(error.format());
+  // a schema check thrown rather than returned (arguments are checked with safeParse above)
   if (error instanceof ZodError) return failed(describeZodError(error));
   const bug = error instanceof Error ? error : new Error(String(error));
   return failed(`internal error in tsible: ${bug.message}`, { exception: bug.stack });

@@ -5,6 +5,7 @@
  * so check mode and the real run agree by construction.
  */
 import type { ZodType } from "zod";
+import { TsibleError } from "../errors.js";
 import type { BecomeOptions, Connection } from "../connection/types.js";
 import type { Facts } from "../facts/types.js";
 import type { TextOptions } from "../vars/template.js";
@@ -40,12 +41,12 @@ export interface Plan {
 }
 
 /** A task failure that a module reports: the message and the result fields to show and register */
-export class ModuleFailure extends Error {
+export class ModuleFailure extends TsibleError {
   constructor(
     message: string,
     readonly result: Record<string, unknown> = {},
   ) {
-    super(message);
+    super(message, { kind: "failed", data: result });
     this.name = "ModuleFailure";
   }
 }

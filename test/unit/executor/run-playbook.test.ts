@@ -8,9 +8,14 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runPlaybookFile } from "../../../src/executor/index.js";
+import type { Connection } from "../../../src/connection/types.js";
+import { playbookLoadOptions, runPlaybookFile } from "../../../src/executor/index.js";
+import { HostState } from "../../../src/executor/host-state.js";
+import { PlayRunner } from "../../../src/executor/play-runner.js";
 import type { Reporter, TaskInfo } from "../../../src/executor/reporter.js";
 import type { HostStats, TaskResult } from "../../../src/executor/results.js";
+import { loadInventory } from "../../../src/inventory/index.js";
+import { loadPlaybook } from "../../../src/playbook/load.js";
 import { SecretMasker } from "../../../src/secrets.js";
 
 class RecordingReporter implements Reporter {
@@ -229,5 +234,50 @@ describe("running a playbook", () => {
     const result = reporter.results.find((e) => e.task === "pid directory")!.result;
     expect(result.status).toBe("failed");
     expect(result.msg).toMatch(/site\.yml:6:7: invalid arguments for file: 'path': path must be an absolute path \(got "\."\): tsible does not resolve paths against the login user's home$/);
+  });
+});
+
+/** A host that answers, but whose shell cannot run the fact probe */
+function hostWithoutShell(name: string): Connection {
+  return {
+    hostName: name,
+    run: () => Promise.resolve({ exitCode: 127, stdout: "", stderr: "sh: 1: exec: /bin/sh: not found\n" }),
+    writeFile: () => Promise.reject(new Error("this host takes no files")),
+    readFile: () => Promise.resolve(undefined),
+    ping: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+}
+
+describe("a host whose fact gathering fails", () => {
+  it("is reported as a failed task with the gathering's message, not as an internal error, and leaves the play", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "tsible-exec-"));
+    await writeFile(path.join(dir, "hosts"), "a\n");
+    await writeFile(path.join(dir, "site.yml"), "- hosts: a\n  tasks:\n    - name: after\n      debug: { msg: never }\n");
+    const playbook = await loadPlaybook(path.join(dir, "site.yml"), playbookLoadOptions());
+    const inventory = await loadInventory([path.join(dir, "hosts")], { playbookDir: dir });
+    const reporter = new RecordingReporter();
+    const host = new HostState("a", () => Promise.resolve(hostWithoutShell("a")));
+    const options = {
+      inventory,
+      tags: [],
+      skipTags: [],
+      extraVars: {},
+      forks: 1,
+      check: false,
+      diff: false,
+      verbosity: 0,
+      reporter,
+      masker: new SecretMasker(),
+      loadInclude: () => Promise.resolve([]),
+    };
+    await new PlayRunner(playbook.plays[0]!, [host], options, new Map(), {}).run();
+
+    const gathering = reporter.results.find((entry) => entry.task === "Gathering Facts")!.result;
+    expect(gathering.status).toBe("failed");
+    expect(gathering.msg).toBe("a: fact gathering failed (exit 127): sh: 1: exec: /bin/sh: not found");
+    expect(gathering.data).toEqual({});
+    expect(host.stats).toMatchObject({ failures: 1, unreachable: 0 });
+    expect(reporter.results.some((entry) => entry.task === "after")).toBe(false);
   });
 });
