@@ -237,6 +237,77 @@ describe("running a playbook", () => {
   });
 });
 
+/** An object whose `value` counts its reads; not enumerable, so only a template reads it (not the masker or a copy of the vars) */
+function countedValue(value: string): { counter: object; reads: () => number } {
+  let reads = 0;
+  const counter = {};
+  Object.defineProperty(counter, "value", {
+    enumerable: false,
+    get: () => {
+      reads += 1;
+      return value;
+    },
+  });
+  return { counter, reads: () => reads };
+}
+
+describe("one variable scope per task and host", () => {
+  it("renders a variable that refers to others once per task and host, whatever reads it", async () => {
+    const { counter, reads } = countedValue("seen");
+    const { reporter, exitCode, dir } = await run(
+      `
+- hosts: group1
+  gather_facts: false
+  vars:
+    probe: "{{ counter.value }}"
+  tasks:
+    - name: everywhere
+      debug: { msg: "{{ probe }}" }
+      loop: [1, 2]
+      when: probe == "seen"
+      changed_when: probe == "seen"
+      failed_when: probe != "seen"
+      until: probe == "seen"
+      retries: 1
+      delay: 0
+    - name: template
+      template: { src: probe.j2, dest: "DIR/{{ inventory_hostname }}.txt" }
+      when: probe == "seen"
+`,
+      { extraVars: { counter }, files: { "templates/probe.j2": "{{ probe }}\n" } },
+    );
+    expect(exitCode).toBe(0);
+    expect(reporter.status("everywhere", "a")).toBe("changed");
+    expect(reporter.results.find((e) => e.task === "everywhere" && e.host === "b")!.result.items?.map((item) => item.msg)).toEqual(["seen", "seen"]);
+    expect(await readFile(path.join(dir, "b.txt"), "utf8")).toBe("seen\n");
+    // two tasks on two hosts
+    expect(reads()).toBe(4);
+  });
+
+  it("renders again, for changed_when and failed_when, a variable that reads the result they bind", async () => {
+    const { reporter } = await run(`
+- hosts: a
+  gather_facts: false
+  vars:
+    out_rc: "{{ out.rc }}"
+  tasks:
+    - name: first
+      command: "false"
+      register: out
+      ignore_errors: true
+    - name: second
+      command: echo {{ out_rc }}
+      register: out
+      changed_when: out_rc == 0
+      failed_when: out_rc != 0
+`);
+    const second = reporter.results.find((e) => e.task === "second")!.result;
+    // the arguments saw the first task's result, the conditions the second's
+    expect(second.data.stdout).toBe("1");
+    expect(second.status).toBe("changed");
+  });
+});
+
 /** A host that answers, but whose shell cannot run the fact probe */
 function hostWithoutShell(name: string): Connection {
   return {
