@@ -2,6 +2,7 @@
  * Command lines given as one string (command:, validate:) split into argv
  * words without a shell, so no value of a task is ever shell text.
  */
+import { UserError } from "../errors.js";
 
 /**
  * Split a command line into words like a POSIX shell does, without running one:
@@ -61,9 +62,10 @@ export function splitCommandLine(line: string): string[] {
   return words;
 }
 
-export class SplitError extends Error {
+/** A command line the user wrote that cannot be split (an unterminated quote) */
+export class SplitError extends UserError {
   constructor(message: string) {
-    super(message);
+    super(message, { hint: "check the quotes, or give the words as argv: [...]" });
     this.name = "SplitError";
   }
 }

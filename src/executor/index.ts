@@ -53,4 +53,4 @@ export async function runPlaybookFile(request: PlayRequest): Promise<RunOutcome>
 
 export type { RunOutcome } from "./run-playbook.js";
 export type { Reporter } from "./reporter.js";
-export { ExitCode } from "./results.js";
+export { EXIT_CODE_BY_ERROR_KIND, ExitCode } from "./results.js";

@@ -69,7 +69,7 @@ export function parseDestProbe(stdout: string): DestState {
   const first = lines[0] ?? "";
   if (first.startsWith("error=")) return { kind: "error", message: lines.join("\n").slice("error=".length) };
   if (first === "nogit" || first === "absent" || first === "empty" || first === "notdir" || first === "notrepo") return { kind: first };
-  if (first !== "repo") throw new Error(`unexpected git probe output: ${JSON.stringify(stdout)}`);
+  if (first !== "repo") throw new ModuleFailure(`unexpected git probe output: ${JSON.stringify(stdout)}`);
   const value = (key: string): string | undefined => lines.find((line) => line.startsWith(`${key}=`))?.slice(key.length + 1);
   const errorLine = lines.findIndex((line) => line.startsWith("error="));
   if (errorLine !== -1) return { kind: "error", message: lines.slice(errorLine).join("\n").slice("error=".length) };

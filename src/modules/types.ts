@@ -39,16 +39,7 @@ export interface Plan {
   unpredictable?: string | undefined;
 }
 
-/** A task failure that a module reports: the message and the result fields to show and register */
-export class ModuleFailure extends Error {
-  constructor(
-    message: string,
-    readonly result: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = "ModuleFailure";
-  }
-}
+export { ModuleFailure } from "./module-failure.js";
 
 export interface ModuleContext {
   /** the host, bound to this task: commands run with the task's become, failures fail the task */

@@ -30,7 +30,7 @@ function splitWords(text: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new Error(`unclosed ${quote} quote`);
+  if (quote) throw new UserError(`unclosed ${quote} quote in: ${text}`, { hint: "close the quote, or give the arguments as a mapping" });
   if (inWord) words.push(current);
   return words;
 }

@@ -321,7 +321,13 @@ class Loader {
     const rawArgs = entry[moduleName];
     let args: unknown = rawArgs ?? {};
     if (typeof rawArgs === "string") {
-      args = module.freeForm ? splitFreeFormArgs(rawArgs, module.freeForm) : parseKeyValueArgs(rawArgs, location);
+      try {
+        args = module.freeForm ? splitFreeFormArgs(rawArgs, module.freeForm) : parseKeyValueArgs(rawArgs, location);
+      } catch (error) {
+        // the task's line is known here, not where the words are split
+        if (error instanceof UserError && error.location === undefined) throw new UserError(error.message, { location, hint: error.hint });
+        throw error;
+      }
     }
     if (entry.args !== undefined) args = { ...(args as Raw), ...asMapping(entry.args, location, "args") };
     const loopControl = entry.loop_control;

@@ -3,6 +3,7 @@
  * (Jinja's): what is true, what `| int` and `| bool` make of a string, when two
  * values are equal. One definition, so `{{#if x}}` and `when: x` agree.
  */
+import { TsibleError } from "../errors.js";
 import { Secret } from "../secrets.js";
 import { parseAnsibleBool } from "../ansible-bool.js";
 
@@ -11,14 +12,14 @@ import { parseAnsibleBool } from "../ansible-bool.js";
  * unreadable lookup file). The caller turns it into a UserError with the file,
  * line and task it knows about.
  */
-export class ExpressionError extends Error {
+export class ExpressionError extends TsibleError {
   constructor(
     message: string,
-    readonly hint?: string,
+    hint?: string,
     /** the line inside a template file, when known (helpers know theirs) */
     readonly templateLine?: number,
   ) {
-    super(message);
+    super(message, { kind: "user", hint });
     this.name = "ExpressionError";
   }
 }

@@ -4,7 +4,7 @@
  * that change them. Shared by the file modules and mosquitto_broker.
  */
 import type { Change } from "../types.js";
-import { ModuleFailure } from "../types.js";
+import { ModuleFailure } from "../module-failure.js";
 import type { FileAttributes, TaskHost } from "../host/task-host.js";
 import type { ProbedPath } from "../host/path-probe.js";
 

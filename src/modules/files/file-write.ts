@@ -8,7 +8,8 @@ import { splitCommandLine } from "../../connection/command-words.js";
 import { shellScript } from "../../connection/quote.js";
 import type { FileAttributes, TaskHost } from "../host/task-host.js";
 import type { PathRequest, ProbedPath } from "../host/path-probe.js";
-import { ModuleFailure, type Change, type FileDiff } from "../types.js";
+import { ModuleFailure } from "../module-failure.js";
+import type { Change, FileDiff } from "../types.js";
 import { assertAttributesKnown, attributeDelta, describeCreate, newAttributes, planAttributeChanges } from "./attributes.js";
 import { diffableText, MAX_DIFF_BYTES, sha256 } from "./content.js";
 

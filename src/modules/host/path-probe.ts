@@ -7,7 +7,7 @@
  * files (copy, template, file, lineinfile, stat, mosquitto_broker) uses it.
  */
 import { shellScript } from "../../connection/quote.js";
-import { ModuleFailure } from "../types.js";
+import { ModuleFailure } from "../module-failure.js";
 import { normalizeMode } from "./file-mode.js";
 
 export type ChecksumAlgorithm = "md5" | "sha1" | "sha224" | "sha256" | "sha384" | "sha512";

@@ -7,7 +7,7 @@
  */
 import { RemoteFileError, type BecomeOptions, type CommandResult, type Connection, type RunOptions } from "../../connection/types.js";
 import { MASK } from "../../secrets.js";
-import { ModuleFailure } from "../types.js";
+import { ModuleFailure } from "../module-failure.js";
 import { pathProbeArgv, parsePathProbe, type PathRequest, type ProbedPath } from "./path-probe.js";
 
 /** RunOptions without `become`: the task decides that, not the module */
