@@ -21,6 +21,7 @@ import { assertModule } from "./modules/assert.js";
 import { failModule } from "./modules/fail.js";
 import { mqttCheckModule } from "./mosquitto/mqtt-check-module.js";
 import { gitModule } from "./modules/git.js";
+import { hostnameModule } from "./modules/hostname.js";
 import { mosquittoBrokerModule } from "./mosquitto/broker-module.js";
 
 export const builtinModules: readonly Module<unknown>[] = [
@@ -47,6 +48,7 @@ export const builtinModules: readonly Module<unknown>[] = [
   mosquittoBrokerModule,
   mqttCheckModule,
   gitModule,
+  hostnameModule,
 ];
 
 export function findModule(name: string): Module<unknown> | undefined {

@@ -7,6 +7,13 @@ import { ansibleBool, nonNegativeInt, systemName } from "./system-args.js";
 import { defineModule, ModuleFailure, type Change } from "./types.js";
 import { commandFailure } from "./host/task-host.js";
 
+/** A group as `getent group` shows it */
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
 export const groupArgs = z.strictObject({
   name: systemName,
   gid: nonNegativeInt.optional(),
@@ -15,12 +22,6 @@ export const groupArgs = z.strictObject({
 });
 
 export type GroupArgs = z.output<typeof groupArgs>;
-
-export interface GroupEntry {
-  name: string;
-  gid: number;
-  members: string[];
-}
 
 /** Parse one `getent group` line: "name:x:gid:member1,member2" */
 export function parseGroupLine(line: string): GroupEntry | undefined {
