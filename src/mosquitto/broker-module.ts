@@ -70,10 +70,10 @@ interface HostState {
   status: ServiceStatus;
 }
 
-/** Three read-only round trips side by side: mosquitto's version, the files, the service */
+/** Three read-only round trips side by side: mosquitto's version (which anyone may read), the files, the service */
 async function probeHost(ctx: ModuleContext, args: BrokerArgs, manager: ServiceManager): Promise<HostState> {
   const [installed, files, status] = await Promise.allSettled([
-    ctx.host.runChecked(shellScript(MOSQUITTO_VERSION_SCRIPT, []), { what: `finding mosquitto's version on ${ctx.host.name}` }),
+    ctx.host.runChecked(shellScript(MOSQUITTO_VERSION_SCRIPT, []), { what: `finding mosquitto's version on ${ctx.host.name}`, unprivileged: true }),
     ctx.host.probePaths(probeRequests(args)),
     manager.probe(args.service),
   ]);

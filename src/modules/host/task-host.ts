@@ -11,7 +11,10 @@ import { ModuleFailure } from "../module-failure.js";
 import { pathProbeArgv, parsePathProbe, type PathRequest, type ProbedPath } from "./path-probe.js";
 
 /** RunOptions without `become`: the task decides that, not the module */
-export type HostRunOptions = Omit<RunOptions, "become">;
+export interface HostRunOptions extends Omit<RunOptions, "become"> {
+  /** a read-only command that needs no privileges runs as the login user: no sudo to start */
+  unprivileged?: boolean | undefined;
+}
 
 export interface CheckedRunOptions extends HostRunOptions, Omit<FailureOptions, "secrets"> {
   /** what the command does, for the failure message ("creating /etc/x"); the command line by default */
@@ -79,12 +82,13 @@ async function failTaskOnRefusal<T>(operation: Promise<T>): Promise<T> {
 }
 
 export function bindTaskHost(name: string, conn: Connection, become: BecomeOptions | undefined): TaskHost {
+  const connectionOptions = ({ unprivileged, ...options }: HostRunOptions): RunOptions => ({ ...options, become: unprivileged ? undefined : become });
   const host: TaskHost = {
     name,
-    run: (argv, options = {}) => conn.run(argv, { ...options, become }),
+    run: (argv, options = {}) => conn.run(argv, connectionOptions(options)),
     async runChecked(argv, options = {}) {
       const { what: _what, hint: _hint, data: _data, ...runOptions } = options;
-      const result = await conn.run(argv, { ...runOptions, become });
+      const result = await conn.run(argv, connectionOptions(runOptions));
       if (result.exitCode !== 0) throw commandFailure(options.what ?? `'${argv.join(" ")}'`, result, options);
       return result.stdout;
     },
