@@ -1,7 +1,9 @@
 /**
- * The one error class for user mistakes: bad YAML, an unknown module, a missing
- * variable, an unreachable host. The CLI prints these without a stack trace;
- * anything else that escapes is a bug in tsible and is printed with its stack.
+ * The errors a user or a host can cause share one base type, TsibleError, whose
+ * kind decides how they are reported: a failed task, an unreachable host, or a
+ * mistake in what the user wrote (bad YAML, an unknown module, a missing
+ * variable). They are printed without a stack trace; anything else that escapes
+ * is a bug in tsible and is printed with its stack.
  */
 export interface SourceLocation {
   file: string;
@@ -11,13 +13,27 @@ export interface SourceLocation {
   column?: number;
 }
 
-export class UserError extends Error {
+/** how an error is reported: the task failed, the host cannot be reached, or the user's input is wrong */
+export type ErrorKind = "failed" | "unreachable" | "user";
+
+export interface ErrorDetails {
+  location?: SourceLocation | undefined;
+  hint?: string | undefined;
+  cause?: unknown;
+}
+
+export class TsibleError extends Error {
+  readonly kind: ErrorKind;
+  /** result fields a failed task shows and registers (rc, stdout, ...) */
+  readonly data: Record<string, unknown>;
   readonly location: SourceLocation | undefined;
   readonly hint: string | undefined;
 
-  constructor(message: string, options: { location?: SourceLocation; hint?: string; cause?: unknown } = {}) {
+  constructor(message: string, options: ErrorDetails & { kind: ErrorKind; data?: Record<string, unknown> | undefined }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "UserError";
+    this.name = "TsibleError";
+    this.kind = options.kind;
+    this.data = options.data ?? {};
     this.location = options.location;
     this.hint = options.hint;
   }
@@ -30,6 +46,14 @@ export class UserError extends Error {
   }
 }
 
+/** A mistake in what the user wrote: a playbook, an inventory, a variable, a command line */
+export class UserError extends TsibleError {
+  constructor(message: string, options: ErrorDetails = {}) {
+    super(message, { ...options, kind: "user" });
+    this.name = "UserError";
+  }
+}
+
 export function formatLocation(location: SourceLocation): string {
   let text = location.file;
   if (location.line !== undefined) text += `:${location.line}`;
@@ -39,4 +63,8 @@ export function formatLocation(location: SourceLocation): string {
 
 export function isUserError(error: unknown): error is UserError {
   return error instanceof UserError;
+}
+
+export function isTsibleError(error: unknown): error is TsibleError {
+  return error instanceof TsibleError;
 }

@@ -4,7 +4,7 @@ import { runPlaybookFile } from "../executor/index.js";
 import { JsonReporter } from "../output/json.js";
 import { HumanReporter } from "../output/human.js";
 import { SecretMasker } from "../secrets.js";
-import { parseExtraVars } from "../vars/extra-vars.js";
+import { parseExtraVars } from "./extra-vars.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const splitTags = (values: string[]) => values.flatMap((value) => value.split(",")).map((tag) => tag.trim()).filter(Boolean);

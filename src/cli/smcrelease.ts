@@ -8,12 +8,12 @@
  */
 import { createInterface } from "node:readline/promises";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { isUserError } from "../errors.js";
-import { ReleaseError, ReleaseExit } from "../release/exit-codes.js";
+import { isTsibleError } from "../errors.js";
+import { ReleaseError, ReleaseExit, releaseExitFor } from "../release/exit-codes.js";
 import type { ReleaseIo } from "../release/options.js";
 import { runRelease } from "../release/release.js";
 import { runStatus } from "../release/status.js";
-import { parseExtraVars } from "../vars/extra-vars.js";
+import { parseExtraVars } from "./extra-vars.js";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "../release/holder.js";
 import { runMain } from "./run-main.js";
 
@@ -155,9 +155,9 @@ async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? ReleaseExit.ok : ReleaseExit.badOptions;
-    if (isUserError(error)) {
+    if (isTsibleError(error)) {
       process.stderr.write(`ERROR! ${error.format()}\n`);
-      return error instanceof ReleaseError ? error.exitCode : ReleaseExit.badInput;
+      return releaseExitFor(error);
     }
     throw error;
   }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-/** The `tsible` command. User mistakes print as one clear message (no stack trace) with ansible-playbook's exit codes. */
+/** The `tsible` command. User mistakes and host failures print as one clear message (no stack trace) with ansible-playbook's exit codes. */
 import { Command, CommanderError } from "commander";
-import { ExitCode } from "../executor/index.js";
-import { isUserError } from "../errors.js";
+import { EXIT_CODE_BY_ERROR_KIND, ExitCode } from "../executor/index.js";
+import { isTsibleError } from "../errors.js";
 import { inventoryCommand } from "./inventory-command.js";
 import { playCommand } from "./play-command.js";
 import { runMain } from "./run-main.js";
@@ -24,9 +24,9 @@ async function main(argv: string[]): Promise<number> {
       // --help and --version end here with code 0
       return error.exitCode === 0 ? 0 : ExitCode.badOptions;
     }
-    if (isUserError(error)) {
+    if (isTsibleError(error)) {
       process.stderr.write(`ERROR! ${error.format()}\n`);
-      return ExitCode.parseError;
+      return EXIT_CODE_BY_ERROR_KIND[error.kind];
     }
     throw error;
   }

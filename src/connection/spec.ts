@@ -4,6 +4,7 @@
  */
 import { UserError } from "../errors.js";
 import { Secret } from "../secrets.js";
+import { parseAnsibleBool } from "../ansible-bool.js";
 import type { BecomeOptions, ConnectionSpec } from "./types.js";
 
 export type HostKeyPolicy = ConnectionSpec["hostKeyChecking"];
@@ -33,16 +34,11 @@ function firstText(vars: Record<string, unknown>, names: readonly string[]): str
   return undefined;
 }
 
-const TRUE_WORDS = new Set(["true", "yes", "on", "1"]);
-const FALSE_WORDS = new Set(["false", "no", "off", "0"]);
-
 function flag(vars: Record<string, unknown>, name: string): boolean | undefined {
   const value = vars[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value === "boolean") return value;
-  const word = String(value).toLowerCase();
-  if (TRUE_WORDS.has(word)) return true;
-  if (FALSE_WORDS.has(word)) return false;
+  const bool = parseAnsibleBool(value);
+  if (bool !== undefined) return bool;
   throw new UserError(`${name} must be true or false, not ${JSON.stringify(value)}`, { hint: `set ${name}: true or ${name}: false` });
 }
 

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import ssh2, { type AnyAuthMethod, type AuthenticationType, type AuthHandlerMiddleware } from "ssh2";
+import { TsibleError } from "../errors.js";
 import type { SshTarget } from "./ssh-target.js";
 
 export interface AuthPlan {
@@ -15,7 +16,13 @@ export interface AuthPlan {
   notes: string[];
 }
 
-export class AuthSetupError extends Error {}
+/** A key file that cannot be used: the host cannot be logged into as configured */
+export class AuthSetupError extends TsibleError {
+  constructor(message: string) {
+    super(message, { kind: "unreachable" });
+    this.name = "AuthSetupError";
+  }
+}
 
 export function planAuth(target: SshTarget, agentSocket: string | undefined): AuthPlan {
   const plan: AuthPlan = { methods: [], tried: [], notes: [] };

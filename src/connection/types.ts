@@ -2,6 +2,7 @@
  * A connection is a tiny interface, as in pyinfra's connectors: run a command,
  * write a file, read a file. Everything a module does on a host goes through it.
  */
+import { TsibleError } from "../errors.js";
 
 export interface BecomeOptions {
   /** user to become, "root" by default */
@@ -59,36 +60,36 @@ export interface Connection {
 }
 
 /** Thrown when a host cannot be reached or the connection breaks: the host is "unreachable" */
-export class UnreachableError extends Error {
+export class UnreachableError extends TsibleError {
   constructor(
     readonly hostName: string,
     message: string,
-    readonly hint?: string,
+    hint?: string,
   ) {
-    super(message);
+    super(message, { kind: "unreachable", hint });
     this.name = "UnreachableError";
   }
 }
 
 /** Thrown when sudo refuses: wrong or missing become password, or no sudo rights */
-export class BecomeError extends Error {
+export class BecomeError extends TsibleError {
   constructor(
     readonly hostName: string,
     message: string,
   ) {
-    super(message);
+    super(message, { kind: "failed" });
     this.name = "BecomeError";
   }
 }
 
 /** Thrown when writeFile/readFile fail on the host (permission denied, unknown owner, no such directory) */
-export class RemoteFileError extends Error {
+export class RemoteFileError extends TsibleError {
   constructor(
     readonly hostName: string,
     readonly path: string,
     message: string,
   ) {
-    super(`${hostName}: ${message}`);
+    super(`${hostName}: ${message}`, { kind: "failed" });
     this.name = "RemoteFileError";
   }
 }

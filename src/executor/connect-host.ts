@@ -8,7 +8,7 @@ import { connectionSpecFromVars } from "../connection/spec.js";
 import type { Connection, ConnectionSpec } from "../connection/types.js";
 import type { Inventory } from "../inventory/index.js";
 import type { SecretMasker } from "../secrets.js";
-import type { Vars } from "../vars/precedence.js";
+import type { Vars } from "../vars/vars.js";
 import { renderDeep } from "../vars/template.js";
 import type { ExecutorOptions } from "./options.js";
 

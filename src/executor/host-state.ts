@@ -6,7 +6,7 @@
 import type { Connection } from "../connection/types.js";
 import { factsToVars, gatherFacts } from "../facts/gather.js";
 import type { Facts } from "../facts/types.js";
-import type { Vars } from "../vars/precedence.js";
+import type { Vars } from "../vars/vars.js";
 import { emptyStats, type HostStats } from "./results.js";
 
 export class HostState {

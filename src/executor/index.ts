@@ -1,10 +1,10 @@
 /** Loads the inventory and a playbook from files, then runs it: what `tsible play` and `smcrelease` call */
 import path from "node:path";
 import { loadInventory } from "../inventory/index.js";
-import { findModule, moduleNames } from "../modules/index.js";
+import { findModule, moduleNames } from "../module-registry.js";
 import { createIncludeLoader, loadPlaybook, type LoadOptions } from "../playbook/load.js";
 import type { SecretMasker } from "../secrets.js";
-import type { Vars } from "../vars/precedence.js";
+import type { Vars } from "../vars/vars.js";
 import type { ExecutorOptions } from "./options.js";
 import type { Reporter } from "./reporter.js";
 import { runPlaybook, type RunOutcome } from "./run-playbook.js";
@@ -53,4 +53,4 @@ export async function runPlaybookFile(request: PlayRequest): Promise<RunOutcome>
 
 export type { RunOutcome } from "./run-playbook.js";
 export type { Reporter } from "./reporter.js";
-export { ExitCode } from "./results.js";
+export { EXIT_CODE_BY_ERROR_KIND, ExitCode } from "./results.js";

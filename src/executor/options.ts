@@ -2,7 +2,7 @@
 import type { Inventory } from "../inventory/index.js";
 import type { Include, TaskItem } from "../playbook/types.js";
 import type { SecretMasker } from "../secrets.js";
-import type { Vars } from "../vars/precedence.js";
+import type { Vars } from "../vars/vars.js";
 import type { Reporter } from "./reporter.js";
 
 export interface ExecutorOptions {

@@ -9,8 +9,9 @@ import { resolveBecome } from "../connection/spec.js";
 import { UserError, formatLocation } from "../errors.js";
 import type { Include, Meta, Play, Task, TaskItem } from "../playbook/types.js";
 import { evaluateConditions } from "../vars/conditions.js";
-import { mergeVarLayers, type Vars } from "../vars/precedence.js";
-import { renderDeep, renderString } from "../vars/template.js";
+import { mergeVarLayers } from "../vars/precedence.js";
+import type { Vars } from "../vars/vars.js";
+import { createScope, renderDeep, renderString } from "../vars/template.js";
 import type { HostState } from "./host-state.js";
 import { mapWithLimit } from "../map-with-limit.js";
 import type { TaskInfo } from "./reporter.js";
@@ -103,13 +104,14 @@ export class PlayRunner {
     const info = this.taskInfo(include.name ?? `include_tasks ${include.file}`, include.location, false);
     for (const host of hosts) {
       try {
-        const vars = this.varsFor(host, include.vars, include.role);
-        if (!evaluateConditions(include.when, vars, source)) continue;
-        const items: unknown = include.loop === undefined ? [undefined] : renderDeep(include.loop, vars, source);
+        // one scope per host, as for a task: the file name of every item reuses what `when` rendered
+        const scope = createScope(this.varsFor(host, include.vars, include.role));
+        if (!evaluateConditions(include.when, scope, source)) continue;
+        const items: unknown = include.loop === undefined ? [undefined] : renderDeep(include.loop, scope, source);
         if (!Array.isArray(items)) throw new UserError("loop must be a list", { location: include.location });
         for (const item of items) {
           const itemVars = include.loop === undefined ? {} : { [include.loopVar]: item };
-          const file = String(renderString(include.file, { ...vars, ...itemVars }, source));
+          const file = String(renderString(include.file, scope.layer(itemVars), source));
           const key = JSON.stringify([file, itemVars]);
           const group = groups.get(key) ?? { file, vars: itemVars, hosts: [] as HostState[] };
           group.hosts.push(host);

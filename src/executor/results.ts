@@ -1,4 +1,5 @@
 /** What running a task on a host produced, and the per-host counts of a run */
+import type { ErrorKind } from "../errors.js";
 import type { FileDiff } from "../modules/types.js";
 
 export type TaskStatus = "ok" | "changed" | "failed" | "skipped" | "unreachable";
@@ -60,3 +61,10 @@ export const ExitCode = {
   parseError: 4,
   badOptions: 5,
 } as const;
+
+/** The exit code of a run that an error ended before its recap, by the error's kind */
+export const EXIT_CODE_BY_ERROR_KIND: Readonly<Record<ErrorKind, number>> = {
+  user: ExitCode.parseError,
+  failed: ExitCode.hostFailed,
+  unreachable: ExitCode.hostUnreachable,
+};

@@ -6,7 +6,7 @@
 import { UserError } from "../errors.js";
 import type { Play, Playbook, TaskItem } from "../playbook/types.js";
 import { loadYamlFile } from "../playbook/yaml-source.js";
-import type { Vars } from "../vars/precedence.js";
+import type { Vars } from "../vars/vars.js";
 import { renderString } from "../vars/template.js";
 import path from "node:path";
 import { connectHost } from "./connect-host.js";

@@ -4,14 +4,16 @@
  * until, register and notify. Never throws: every outcome is a TaskResult.
  */
 import { ZodError } from "zod";
-import { BecomeError, RemoteFileError, UnreachableError, type BecomeOptions } from "../connection/types.js";
-import { formatLocation, isUserError } from "../errors.js";
-import { findModule } from "../modules/index.js";
-import { ModuleFailure, type ModuleContext, type Plan } from "../modules/types.js";
+import type { BecomeOptions } from "../connection/types.js";
+import { formatLocation, isTsibleError } from "../errors.js";
+import { findModule } from "../module-registry.js";
+import type { ModuleContext, Plan } from "../modules/types.js";
+import { bindTaskHost } from "../modules/host/task-host.js";
 import type { Task } from "../playbook/types.js";
 import { evaluateConditions } from "../vars/conditions.js";
-import type { Vars } from "../vars/precedence.js";
-import { renderDeep, renderText, type TemplateSource } from "../vars/template.js";
+import type { VarScope } from "../vars/lazy-vars.js";
+import type { Vars } from "../vars/vars.js";
+import { createScope, renderDeep, renderText, type TemplateSource } from "../vars/template.js";
 import type { HostState } from "./host-state.js";
 import { registeredValue, type TaskResult } from "./results.js";
 
@@ -32,24 +34,25 @@ export interface TaskEnvironment {
 export async function runTaskOnHost(task: Task, host: HostState, env: TaskEnvironment): Promise<TaskResult> {
   const source: TemplateSource = { file: task.location.file, line: task.location.line, task: env.displayName, baseDir: task.baseDir };
   try {
-    const vars = env.varsFor(host);
+    // One scope for the task on this host: a variable that refers to others is rendered once, for
+    // when, loop, arguments, templates, until, changed_when and failed_when alike
+    const scope = createScope(env.varsFor(host));
     if (task.loop === undefined) {
-      if (!evaluateConditions(task.when, vars, source)) return skipped("Conditional result was False");
-      return await runWithRetries(task, host, env, vars, source);
+      if (!evaluateConditions(task.when, scope, source)) return skipped("Conditional result was False");
+      return await runWithRetries(task, host, env, scope, source);
     }
-    const items = renderDeep(task.loop, vars, source);
+    const items = renderDeep(task.loop, scope, source);
     if (!Array.isArray(items)) {
       return failed(`${formatLocation(task.location)}: loop must be a list, got ${typeof items}`);
     }
     const results: TaskResult[] = [];
     for (const [index, item] of items.entries()) {
-      const itemVars: Vars = {
-        ...vars,
+      const itemScope = scope.layer({
         [task.loopVar]: item,
         ansible_loop: { index: index + 1, index0: index, first: index === 0, last: index === items.length - 1, length: items.length },
-      };
-      const result = evaluateConditions(task.when, itemVars, source)
-        ? await runWithRetries(task, host, env, itemVars, source)
+      });
+      const result = evaluateConditions(task.when, itemScope, source)
+        ? await runWithRetries(task, host, env, itemScope, source)
         : skipped("Conditional result was False");
       results.push({ ...result, item });
       if (result.status === "unreachable") break;
@@ -60,37 +63,34 @@ export async function runTaskOnHost(task: Task, host: HostState, env: TaskEnviro
   }
 }
 
-async function runWithRetries(task: Task, host: HostState, env: TaskEnvironment, vars: Vars, source: TemplateSource): Promise<TaskResult> {
-  let result = await runOnce(task, host, env, vars, source);
+async function runWithRetries(task: Task, host: HostState, env: TaskEnvironment, scope: VarScope, source: TemplateSource): Promise<TaskResult> {
+  let result = await runOnce(task, host, env, scope, source);
   if (!task.until) return result;
   for (let attempt = 1; ; attempt++) {
-    const bound = task.register ? { ...vars, [task.register]: registeredValue(result) } : { ...vars, ...registeredValue(result) };
-    if (result.status === "unreachable" || evaluateConditions(task.until, bound, source)) return result;
+    if (result.status === "unreachable" || evaluateConditions(task.until, withRegistered(task, scope, result), source)) return result;
     if (attempt > task.retries) return { ...result, status: "failed", failed: true, msg: `still failing 'until' after ${task.retries} retries: ${result.msg ?? ""}`.trim() };
     env.log(host, `retrying (${attempt}/${task.retries}) in ${task.delaySeconds}s`);
     await env.sleep(task.delaySeconds * 1000);
-    result = await runOnce(task, host, env, vars, source);
+    result = await runOnce(task, host, env, scope, source);
   }
 }
 
-async function runOnce(task: Task, host: HostState, env: TaskEnvironment, vars: Vars, source: TemplateSource): Promise<TaskResult> {
+async function runOnce(task: Task, host: HostState, env: TaskEnvironment, scope: VarScope, source: TemplateSource): Promise<TaskResult> {
   const module = findModule(task.module);
   if (!module) return failed(`${formatLocation(task.location)}: unknown module '${task.module}'`);
-  const rendered = withoutOmitted(renderDeep(task.args, vars, source));
+  const rendered = withoutOmitted(renderDeep(task.args, scope, source));
   const parsed = module.args.safeParse(rendered);
   if (!parsed.success) return failed(`${formatLocation(task.location)}: invalid arguments for ${module.name}: ${describeZodError(parsed.error)}`);
 
   const check = task.checkMode ?? env.check;
   const conn = await host.connection();
   const ctx: ModuleContext = {
-    host: host.name,
-    conn,
+    host: bindTaskHost(host.name, conn, env.become(host, scope.vars)),
     facts: () => host.facts(),
-    become: env.become(host, vars),
     check,
-    vars,
-    renderTemplate: (text, sourceName, options) => renderText(text, vars, { file: sourceName, task: env.displayName, baseDir: task.baseDir }, options),
-    evaluate: (condition) => evaluateConditions([condition], vars, source),
+    vars: scope.vars,
+    renderTemplate: (text, sourceName, options) => renderText(text, scope, { file: sourceName, task: env.displayName, baseDir: task.baseDir }, options),
+    evaluate: (condition) => evaluateConditions([condition], scope, source),
     findLocalFile: (kind, name) => env.findLocalFile(kind, name),
     log: (line) => env.log(host, line),
   };
@@ -108,11 +108,11 @@ async function runOnce(task: Task, host: HostState, env: TaskEnvironment, vars: 
   if (result.status === "failed") {
     const gone = await conn.ping().then(
       () => undefined,
-      (error: unknown) => (error instanceof UnreachableError ? error : undefined),
+      (error: unknown) => (isTsibleError(error) && error.kind === "unreachable" ? error : undefined),
     );
     if (gone) return errorResult(gone);
   }
-  return applyTaskConditions(task, result, vars, source);
+  return applyTaskConditions(task, result, scope, source);
 }
 
 /** Reports the plan in check mode, applies it otherwise */
@@ -140,11 +140,15 @@ async function carryOut(plan: Plan, check: boolean, host: HostState, env: TaskEn
   return { status: changed ? "changed" : "ok", changed, failed: false, skipped: false, msg: typeof data.msg === "string" ? data.msg : undefined, changes, diff, data };
 }
 
-/** failed_when and changed_when see the result under the register name, as in Ansible */
-function applyTaskConditions(task: Task, result: TaskResult, vars: Vars, source: TemplateSource): TaskResult {
-  if (result.skipped || (!task.failedWhen && !task.changedWhen)) return result;
+/** until, failed_when and changed_when see the result under the register name, or its fields as names without one, as in Ansible */
+function withRegistered(task: Task, scope: VarScope, result: TaskResult): VarScope {
   const registered = registeredValue(result);
-  const bound = task.register ? { ...vars, [task.register]: registered } : { ...vars, ...registered };
+  return scope.layer(task.register ? { [task.register]: registered } : registered);
+}
+
+function applyTaskConditions(task: Task, result: TaskResult, scope: VarScope, source: TemplateSource): TaskResult {
+  if (result.skipped || (!task.failedWhen && !task.changedWhen)) return result;
+  const bound = withRegistered(task, scope, result);
   let next = result;
   if (task.changedWhen) {
     const changed = evaluateConditions(task.changedWhen, bound, source);
@@ -206,15 +210,17 @@ function failed(msg: string, data: Record<string, unknown> = {}): TaskResult {
   return { status: "failed", changed: false, failed: true, skipped: false, msg, changes: [], diff: [], data };
 }
 
-/** Turns anything thrown while running a task into its result; bugs keep their stack for -v */
+/** Turns anything thrown while running a task into its result, by the error's kind; bugs keep their stack for -v */
 export function errorResult(error: unknown): TaskResult {
-  if (error instanceof UnreachableError) {
-    const msg = error.hint ? `${error.message} (${error.hint})` : error.message;
-    return { ...failed(msg), status: "unreachable", failed: false };
+  if (isTsibleError(error)) {
+    if (error.kind === "unreachable") {
+      const msg = error.hint ? `${error.message} (${error.hint})` : error.message;
+      return { ...failed(msg, error.data), status: "unreachable", failed: false };
+    }
+    // a step that failed and a mistake in the playbook both fail the task, with what the user can act on
+    return failed(error.format(), error.data);
   }
-  if (error instanceof ModuleFailure) return failed(error.message, error.result);
-  if (error instanceof BecomeError || error instanceof RemoteFileError) return failed(error.message);
-  if (isUserError(error)) return failed(error.format());
+  // a schema check thrown rather than returned (arguments are checked with safeParse above)
   if (error instanceof ZodError) return failed(describeZodError(error));
   const bug = error instanceof Error ? error : new Error(String(error));
   return failed(`internal error in tsible: ${bug.message}`, { exception: bug.stack });

@@ -3,6 +3,7 @@
  * marked sections, and a pure parser turns that text into Facts.
  */
 import { shellScript } from "../connection/quote.js";
+import { TsibleError } from "../errors.js";
 import type { Connection } from "../connection/types.js";
 import { distributionFromOsRelease, parseOsRelease } from "./os-release.js";
 import type { Facts } from "./types.js";
@@ -82,12 +83,13 @@ export function parseFactsOutput(output: string): Facts {
   };
 }
 
-export class FactGatheringError extends Error {
+/** The host answered, but not with facts (no shell, a broken /bin/sh): the task that needed them fails */
+export class FactGatheringError extends TsibleError {
   constructor(
     readonly hostName: string,
     message: string,
   ) {
-    super(`${hostName}: ${message}`);
+    super(`${hostName}: ${message}`, { kind: "failed" });
     this.name = "FactGatheringError";
   }
 }

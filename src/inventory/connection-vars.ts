@@ -4,13 +4,12 @@
  * reads typed values, and a bad value is reported with the place it was written.
  */
 import { UserError } from "../errors.js";
-import { describeOrigin, type VarOrigins, type Vars } from "./model.js";
+import { parseAnsibleBool } from "../ansible-bool.js";
+import type { Vars } from "../vars/vars.js";
+import { describeOrigin, type VarOrigins } from "./model.js";
 
 const BOOLEAN_VARS = ["ansible_become", "ansible_pipelining", "ansible_ssh_pipelining", "ansible_host_key_checking"];
 const PORT_VARS = ["ansible_port", "ansible_ssh_port"];
-
-const TRUE_WORDS = new Set(["y", "yes", "on", "1", "true", "t"]);
-const FALSE_WORDS = new Set(["n", "no", "off", "0", "false", "f"]);
 
 /** Returns `vars` with connection variables typed; throws UserError naming where a bad one was set. */
 export function typeConnectionVars(host: string, vars: Vars, origins: VarOrigins): Vars {
@@ -24,10 +23,7 @@ export function typeConnectionVars(host: string, vars: Vars, origins: VarOrigins
   for (const key of BOOLEAN_VARS) {
     const value = vars[key];
     if (value === undefined || typeof value === "boolean" || isTemplate(value)) continue;
-    const word = String(value).toLowerCase();
-    if (TRUE_WORDS.has(word)) typed[key] = true;
-    else if (FALSE_WORDS.has(word)) typed[key] = false;
-    else fail(key, "a boolean (true/false, yes/no)");
+    typed[key] = parseAnsibleBool(value) ?? fail(key, "a boolean (true/false, yes/no)");
   }
   for (const key of PORT_VARS) {
     const value = vars[key];

@@ -6,8 +6,9 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { UserError } from "../errors.js";
+import type { Vars } from "../vars/vars.js";
 import { parseIniInventory } from "./ini.js";
-import { describeOrigin, InventoryData, type Vars } from "./model.js";
+import { describeOrigin, InventoryData } from "./model.js";
 import { parseYamlInventory } from "./yaml.js";
 
 export type InventoryFormat = "ini" | "yaml";

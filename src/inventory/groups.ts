@@ -3,7 +3,8 @@
  * a group with no parent is a child of `all`; a host in no group but `all` is in
  * `ungrouped`, and a host that is in another group is not.
  */
-import type { HostEntry, InventoryData, VarOrigins, Vars } from "./model.js";
+import type { Vars } from "../vars/vars.js";
+import type { HostEntry, InventoryData, VarOrigins } from "./model.js";
 
 export function finishGroups(data: InventoryData): void {
   for (const group of data.groups.values()) {

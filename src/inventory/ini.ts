@@ -4,6 +4,7 @@
  * Hosts before the first section go into `ungrouped`.
  */
 import { UserError, type SourceLocation } from "../errors.js";
+import { parseUnmistakableBool } from "../ansible-bool.js";
 import type { InventoryData } from "./model.js";
 import { parsePythonLiteral } from "./python-literal.js";
 import { shlexSplit, ShlexError } from "./shlex.js";
@@ -140,8 +141,7 @@ function splitAssignment(line: string, location: SourceLocation): [string, strin
 export function iniValue(key: string, text: string): unknown {
   const literal = parsePythonLiteral(text);
   if (STRING_VARS.has(key)) return typeof literal?.value === "string" ? literal.value : text;
-  const word = text.toLowerCase();
-  if (word === "true" || word === "yes") return true;
-  if (word === "false" || word === "no") return false;
+  const bool = parseUnmistakableBool(text);
+  if (bool !== undefined) return bool;
   return literal ? literal.value : text;
 }

@@ -6,10 +6,11 @@
  */
 import { isSecretName, MASK, SecretMasker } from "../secrets.js";
 import { UserError } from "../errors.js";
+import type { Vars } from "../vars/vars.js";
 import { finishGroups } from "./groups.js";
 import { Inventory } from "./inventory.js";
 import { loadInventory } from "./load.js";
-import { InventoryData, type Vars } from "./model.js";
+import { InventoryData } from "./model.js";
 import { readSource } from "./sources.js";
 import { loadVarsFiles } from "./vars-files.js";
 

@@ -4,9 +4,9 @@
  * was set (for error messages), and refuses a group that would become its own ancestor.
  */
 import { formatLocation, UserError, type SourceLocation } from "../errors.js";
+import type { Vars } from "../vars/vars.js";
 import { expandHostPattern, HostPatternError } from "./ranges.js";
 
-export type Vars = Record<string, unknown>;
 export type VarOrigins = Record<string, SourceLocation>;
 
 export interface HostEntry {

@@ -7,7 +7,8 @@
  * name; a later value replaces an earlier one (no deep merge, Ansible's default).
  */
 import type { SourceLocation } from "../errors.js";
-import type { GroupEntry, VarOrigins, Vars } from "./model.js";
+import type { Vars } from "../vars/vars.js";
+import type { GroupEntry, VarOrigins } from "./model.js";
 import type { VarsFile } from "./vars-files.js";
 
 /** group_vars/ and host_vars/ of one directory, by group or host name. */

@@ -3,6 +3,7 @@
  * optionally followed by `:port`. Mirrors Ansible's expand_hostname_range and
  * parse_address(allow_ranges=True).
  */
+import { TsibleError } from "../errors.js";
 
 export interface HostPattern {
   names: string[];
@@ -10,7 +11,12 @@ export interface HostPattern {
 }
 
 /** Thrown as a plain message; the caller wraps it in a UserError with file:line. */
-export class HostPatternError extends Error {}
+export class HostPatternError extends TsibleError {
+  constructor(message: string) {
+    super(message, { kind: "user" });
+    this.name = "HostPatternError";
+  }
+}
 
 const RANGE = /\[([^\]]*)\]/;
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";

@@ -4,7 +4,14 @@
  * backslash escapes the next character, and `#` outside quotes starts a comment -- also
  * in the middle of a word, so `pass=a#b` is `pass=a`.
  */
-export class ShlexError extends Error {}
+import { TsibleError } from "../errors.js";
+
+export class ShlexError extends TsibleError {
+  constructor(message: string) {
+    super(message, { kind: "user" });
+    this.name = "ShlexError";
+  }
+}
 
 export function shlexSplit(line: string): string[] {
   const words: string[] = [];

@@ -7,7 +7,7 @@ import { readdir, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { UserError, type SourceLocation } from "../errors.js";
 import { readUserText } from "../text-file.js";
-import type { Vars } from "./model.js";
+import type { Vars } from "../vars/vars.js";
 import { parseYamlFile, toValue } from "./yaml-file.js";
 
 export interface VarsFile {

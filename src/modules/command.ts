@@ -11,9 +11,8 @@ import { quoteArgv, shellScript } from "../connection/quote.js";
 import { UserError } from "../errors.js";
 import type { ModuleContext, Plan } from "./types.js";
 import { defineModule, ModuleFailure } from "./types.js";
-import { runOptions, splitCommandLine, SplitError } from "./remote-file.js";
+import { splitCommandLine, SplitError } from "../connection/command-words.js";
 
-export { splitCommandLine } from "./remote-file.js";
 
 const commonArgs = {
   creates: z.string().min(1).optional(),
@@ -88,7 +87,7 @@ exit 1
 `;
 
 async function pathMatches(ctx: ModuleContext, pattern: string, chdir: string | undefined): Promise<boolean> {
-  const result = await ctx.conn.run(shellScript(MATCH_SCRIPT, [pattern, chdir ?? ""]), runOptions(ctx));
+  const result = await ctx.host.run(shellScript(MATCH_SCRIPT, [pattern, chdir ?? ""]));
   if (result.exitCode === 0) return true;
   if (result.exitCode === 1) return false;
   throw new ModuleFailure(`Unable to change directory before execution: ${result.stderr.trim()}`, { rc: result.exitCode });
@@ -110,7 +109,7 @@ async function planRun(ctx: ModuleContext, args: CommonArgs, argv: string[], sho
         description: `run \`${shown}\``,
         apply: async () => {
           const start = new Date();
-          const result = await ctx.conn.run(argv, runOptions(ctx, { cwd: args.chdir, stdin }));
+          const result = await ctx.host.run(argv, { cwd: args.chdir, stdin });
           const end = new Date();
           const stdout = args.strip_empty_ends ? result.stdout.replace(/[\r\n]+$/, "") : result.stdout;
           const stderr = args.strip_empty_ends ? result.stderr.replace(/[\r\n]+$/, "") : result.stderr;

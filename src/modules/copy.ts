@@ -8,7 +8,8 @@ import { z } from "zod";
 import { absolutePath, ansibleBool } from "./system-args.js";
 import { UserError } from "../errors.js";
 import { defineModule } from "./types.js";
-import { fileAttributeArgs, planFileWrite, probeDestination, writtenFileResult } from "./remote-file.js";
+import { fileAttributeArgs } from "./files/file-args.js";
+import { planFileWrite, probeDestination, writtenFileResult } from "./files/file-write.js";
 
 const copyArgs = z
   .object({
@@ -42,8 +43,8 @@ export const copyModule = defineModule({
     } else {
       content = Buffer.from(args.content ?? "", "utf8");
     }
-    const probe = await probeDestination(ctx, args.dest, args.src, args);
-    const changes = await planFileWrite(ctx, probe, {
+    const probe = await probeDestination(ctx.host, args.dest, args.src, args);
+    const changes = await planFileWrite(ctx.host, probe, {
       dest: args.dest,
       content,
       attributes: args,

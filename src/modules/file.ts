@@ -7,10 +7,12 @@ import { dirname } from "node:path";
 import { z } from "zod";
 import { absolutePath, ansibleBool, notAbsolute } from "./system-args.js";
 import { shellScript } from "../connection/quote.js";
-import type { Change, ModuleContext } from "./types.js";
+import type { Change } from "./types.js";
 import { defineModule, ModuleFailure } from "./types.js";
-import type { FileAttributes, RemotePath } from "./remote-file.js";
-import { asModuleFailure, assertAttributesKnown, fileAttributeArgs, planAttributeChanges, probePath, runChecked, runOptions } from "./remote-file.js";
+import type { FileAttributes, TaskHost } from "./host/task-host.js";
+import type { ProbedPath } from "./host/path-probe.js";
+import { fileAttributeArgs } from "./files/file-args.js";
+import { assertAttributesKnown, newAttributes, planAttributeChanges } from "./files/attributes.js";
 
 const timeArg = z.enum(["now", "preserve"]).optional();
 
@@ -55,22 +57,33 @@ export const fileModule = defineModule({
   args: fileArgs,
   async plan(ctx, args) {
     const follow = args.state !== "link" && args.state !== "absent";
-    const probe = await probePath(ctx, args.path, { follow, attributes: args });
+    // a new link's target must exist unless forced: probed in the same round trip
+    const linkTarget = args.state === "link" && !args.force ? linkTargetPath(args.path, args.src ?? "") : undefined;
+    const [probe, target] = await ctx.host.probePaths([
+      { path: args.path, follow, owner: args.owner, group: args.group },
+      ...(linkTarget !== undefined ? [{ path: linkTarget, follow: true }] : []),
+    ]);
+    if (probe === undefined) throw new Error(`no probe of ${args.path}`);
     assertAttributesKnown(probe, args);
     const state: State = args.state ?? (args.recurse ? "directory" : currentState(probe));
-    const changes = await planState(ctx, probe, state, args);
-    return { changes, result: { path: probe.path, state, ...predictedAttributes(probe, args, state) } };
+    const changes = await planState(ctx.host, probe, state, args, target);
+    return { changes, result: { path: probe.realPath, state, ...predictedAttributes(probe, args, state) } };
   },
 });
 
-function currentState(probe: RemotePath): State {
+/** A relative link target is relative to the link's directory */
+function linkTargetPath(path: string, target: string): string {
+  return target.startsWith("/") ? target : `${dirname(path)}/${target}`;
+}
+
+function currentState(probe: ProbedPath): State {
   if (!probe.exists) return "file";
   if (probe.kind === "directory") return "directory";
   if (probe.kind === "link") return "link";
   return "file";
 }
 
-function predictedAttributes(probe: RemotePath, args: FileArgs, state: State): Record<string, unknown> {
+function predictedAttributes(probe: ProbedPath, args: FileArgs, state: State): Record<string, unknown> {
   if (state === "absent") return {};
   const mode = state === "link" ? undefined : (args.mode ?? probe.mode);
   return {
@@ -80,31 +93,31 @@ function predictedAttributes(probe: RemotePath, args: FileArgs, state: State): R
   };
 }
 
-async function planState(ctx: ModuleContext, probe: RemotePath, state: State, args: FileArgs): Promise<Change[]> {
+async function planState(host: TaskHost, probe: ProbedPath, state: State, args: FileArgs, linkTarget: ProbedPath | undefined): Promise<Change[]> {
   switch (state) {
     case "absent":
-      return planAbsent(ctx, probe);
+      return planAbsent(host, probe);
     case "file":
       if (!probe.exists) throw new ModuleFailure(`file (${args.path}) is absent, cannot continue`, { path: args.path, state: "absent" });
       if (probe.kind !== "file") throw new ModuleFailure(`file (${args.path}) is a ${probe.kind}, cannot continue`, { path: args.path });
-      return planAttributeChanges(ctx, probe, args);
+      return planAttributeChanges(host, probe, args);
     case "directory":
-      return planDirectory(ctx, probe, args);
+      return planDirectory(host, probe, args);
     case "touch":
-      return planTouch(ctx, probe, args);
+      return planTouch(host, probe, args);
     case "link":
-      return planLink(ctx, probe, args, args.src ?? "");
+      return planLink(host, probe, args, args.src ?? "", linkTarget);
   }
 }
 
-function planAbsent(ctx: ModuleContext, probe: RemotePath): Change[] {
+function planAbsent(host: TaskHost, probe: ProbedPath): Change[] {
   if (!probe.exists) return [];
-  const path = probe.path;
+  const path = probe.realPath;
   return [
     {
       description: probe.kind === "directory" ? `remove directory ${path} and everything in it` : `remove ${path}`,
       apply: async () => {
-        await runChecked(ctx, ["rm", "-rf", "--", path], `removing ${path}`);
+        await host.runChecked(["rm", "-rf", "--", path], { what: `removing ${path}` });
       },
     },
   ];
@@ -127,31 +140,27 @@ mk() {
 mk "$1"
 `;
 
-async function planDirectory(ctx: ModuleContext, probe: RemotePath, args: FileArgs): Promise<Change[]> {
-  const path = probe.path;
+async function planDirectory(host: TaskHost, probe: ProbedPath, args: FileArgs): Promise<Change[]> {
+  const path = probe.realPath;
   if (!probe.exists) {
-    const parts = describeAttributes(args);
+    const parts = newAttributes(args);
     return [
       {
         description: `create directory ${path}${parts.length > 0 ? ` (${parts.join(", ")})` : ""}`,
         apply: async () => {
-          await runChecked(ctx, shellScript(MKDIR_SCRIPT, [path, args.owner ?? "", args.group ?? "", args.mode ?? ""]), `creating ${path}`);
+          await host.runChecked(shellScript(MKDIR_SCRIPT, [path, args.owner ?? "", args.group ?? "", args.mode ?? ""]), { what: `creating ${path}` });
         },
       },
     ];
   }
   if (probe.kind !== "directory") throw new ModuleFailure(`${path} already exists as a ${probe.kind}`, { path });
-  const changes = planAttributeChanges(ctx, probe, args);
-  if (args.recurse && (await somethingBelowDiffers(ctx, path, args))) changes.push(recursiveChange(ctx, path, args));
+  const changes = planAttributeChanges(host, probe, args);
+  if (args.recurse && (await somethingBelowDiffers(host, path, args))) changes.push(recursiveChange(host, path, args));
   return changes;
 }
 
-function describeAttributes(attributes: FileAttributes): string[] {
-  return (["owner", "group", "mode"] as const).filter((key) => attributes[key] !== undefined).map((key) => `${key} ${attributes[key]}`);
-}
-
 /** One `find` that stops at the first entry below `path` whose owner, group or mode differs */
-async function somethingBelowDiffers(ctx: ModuleContext, path: string, wanted: FileAttributes): Promise<boolean> {
+async function somethingBelowDiffers(host: TaskHost, path: string, wanted: FileAttributes): Promise<boolean> {
   const tests: string[][] = [];
   if (wanted.owner !== undefined) tests.push(["!", "-user", wanted.owner]);
   if (wanted.group !== undefined) tests.push(["!", "-group", wanted.group]);
@@ -159,44 +168,44 @@ async function somethingBelowDiffers(ctx: ModuleContext, path: string, wanted: F
   if (wanted.mode !== undefined) tests.push(["(", "!", "-type", "l", "!", "-perm", wanted.mode, ")"]);
   if (tests.length === 0) return false;
   const expression = tests.flatMap((test, index) => (index === 0 ? test : ["-o", ...test]));
-  const stdout = await runChecked(ctx, ["find", path, "-mindepth", "1", "(", ...expression, ")", "-print", "-quit"], `inspecting ${path}`);
+  const stdout = await host.runChecked(["find", path, "-mindepth", "1", "(", ...expression, ")", "-print", "-quit"], { what: `inspecting ${path}` });
   return stdout.length > 0;
 }
 
-function recursiveChange(ctx: ModuleContext, path: string, wanted: FileAttributes): Change {
+function recursiveChange(host: TaskHost, path: string, wanted: FileAttributes): Change {
   return {
-    description: `set ${describeAttributes(wanted).join(", ")} on everything under ${path}`,
+    description: `set ${newAttributes(wanted).join(", ")} on everything under ${path}`,
     apply: async () => {
       // chown -R and chmod -R do not follow symlinks; chown changes the links themselves, as find -user sees them
-      if (wanted.owner !== undefined) await runChecked(ctx, ["chown", "-R", "--", wanted.owner, path], `chown -R ${path}`);
-      if (wanted.group !== undefined) await runChecked(ctx, ["chgrp", "-R", "--", wanted.group, path], `chgrp -R ${path}`);
-      if (wanted.mode !== undefined) await runChecked(ctx, ["chmod", "-R", "--", wanted.mode, path], `chmod -R ${path}`);
+      if (wanted.owner !== undefined) await host.runChecked(["chown", "-R", "--", wanted.owner, path], { what: `chown -R ${path}` });
+      if (wanted.group !== undefined) await host.runChecked(["chgrp", "-R", "--", wanted.group, path], { what: `chgrp -R ${path}` });
+      if (wanted.mode !== undefined) await host.runChecked(["chmod", "-R", "--", wanted.mode, path], { what: `chmod -R ${path}` });
     },
   };
 }
 
-function planTouch(ctx: ModuleContext, probe: RemotePath, args: FileArgs): Change[] {
-  const path = probe.path;
+function planTouch(host: TaskHost, probe: ProbedPath, args: FileArgs): Change[] {
+  const path = probe.realPath;
   if (!probe.exists) {
     if (!probe.parentIsDirectory) throw new ModuleFailure(`Error, could not touch target: directory ${dirname(path)} does not exist`, { path });
-    const parts = describeAttributes(args);
+    const parts = newAttributes(args);
     return [
       {
         description: `create empty file ${path}${parts.length > 0 ? ` (${parts.join(", ")})` : ""}`,
         apply: async () => {
-          await asModuleFailure(ctx.conn.writeFile(path, "", { mode: args.mode, owner: args.owner, group: args.group, become: ctx.become }));
+          await host.write(path, "", { mode: args.mode, owner: args.owner, group: args.group });
         },
       },
     ];
   }
-  const changes = planAttributeChanges(ctx, probe, args);
+  const changes = planAttributeChanges(host, probe, args);
   // like Ansible, touching an existing path updates its times (and so is a change) unless both are preserved
   const flags = [...(args.access_time !== "preserve" ? ["-a"] : []), ...(args.modification_time !== "preserve" ? ["-m"] : [])];
   if (flags.length > 0) {
     changes.push({
       description: `update the ${flags.length === 2 ? "access and modification times" : flags[0] === "-a" ? "access time" : "modification time"} of ${path}`,
       apply: async () => {
-        await runChecked(ctx, ["touch", "-c", ...flags, "--", path], `touching ${path}`);
+        await host.runChecked(["touch", "-c", ...flags, "--", path], { what: `touching ${path}` });
       },
     });
   }
@@ -215,29 +224,24 @@ if [ -n "$3" ]; then chown -h -- "$3" "$2" || exit 1; fi
 if [ -n "$4" ]; then chgrp -h -- "$4" "$2" || exit 1; fi
 `;
 
-async function planLink(ctx: ModuleContext, probe: RemotePath, args: FileArgs, target: string): Promise<Change[]> {
-  const path = probe.path;
-  if (probe.kind === "link" && probe.linkTarget === target) return planAttributeChanges(ctx, probe, { owner: args.owner, group: args.group });
+async function planLink(host: TaskHost, probe: ProbedPath, args: FileArgs, target: string, targetProbe: ProbedPath | undefined): Promise<Change[]> {
+  const path = probe.realPath;
+  if (probe.kind === "link" && probe.linkTarget === target) return planAttributeChanges(host, probe, { owner: args.owner, group: args.group });
   if (probe.kind === "directory") throw new ModuleFailure(`refusing to replace directory ${path} with a symlink`, { path });
   if (probe.exists && probe.kind !== "link" && !args.force) {
     throw new ModuleFailure(`refusing to convert from ${probe.kind} to symlink for ${path}`, { path, hint: "set force: true to replace it" });
   }
   if (!probe.exists && !probe.parentIsDirectory) throw new ModuleFailure(`directory ${dirname(path)} does not exist, cannot create link ${path}`);
-  if (!args.force) {
-    // a relative target is relative to the link's directory
-    const resolved = target.startsWith("/") ? target : `${dirname(path)}/${target}`;
-    const exists = await ctx.conn.run(["test", "-e", resolved], runOptions(ctx));
-    if (exists.exitCode !== 0) {
-      throw new ModuleFailure(`src file does not exist, use "force=yes" if you really want to create the link: ${resolved}`, { path, src: target });
-    }
+  if (targetProbe !== undefined && !targetProbe.exists) {
+    throw new ModuleFailure(`src file does not exist, use "force=yes" if you really want to create the link: ${targetProbe.path}`, { path, src: target });
   }
   const was = probe.kind === "link" ? ` (was -> ${probe.linkTarget})` : probe.exists ? ` (replacing a ${probe.kind})` : "";
-  const parts = describeAttributes({ owner: args.owner, group: args.group });
+  const parts = newAttributes({ owner: args.owner, group: args.group });
   return [
     {
       description: `link ${path} -> ${target}${was}${parts.length > 0 ? `, ${parts.join(", ")}` : ""}`,
       apply: async () => {
-        await runChecked(ctx, shellScript(LINK_SCRIPT, [target, path, args.owner ?? "", args.group ?? ""]), `linking ${path}`);
+        await host.runChecked(shellScript(LINK_SCRIPT, [target, path, args.owner ?? "", args.group ?? ""]), { what: `linking ${path}` });
       },
     },
   ];

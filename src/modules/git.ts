@@ -13,9 +13,7 @@
  */
 import { z } from "zod";
 import { shellScript } from "../connection/quote.js";
-import type { RunOptions } from "../connection/types.js";
 import { absolutePath, ansibleBool, nonNegativeInt } from "./system-args.js";
-import { runOptions } from "./remote-file.js";
 import type { Change, ModuleContext, Plan } from "./types.js";
 import { defineModule, ModuleFailure } from "./types.js";
 
@@ -71,7 +69,7 @@ export function parseDestProbe(stdout: string): DestState {
   const first = lines[0] ?? "";
   if (first.startsWith("error=")) return { kind: "error", message: lines.join("\n").slice("error=".length) };
   if (first === "nogit" || first === "absent" || first === "empty" || first === "notdir" || first === "notrepo") return { kind: first };
-  if (first !== "repo") throw new Error(`unexpected git probe output: ${JSON.stringify(stdout)}`);
+  if (first !== "repo") throw new ModuleFailure(`unexpected git probe output: ${JSON.stringify(stdout)}`);
   const value = (key: string): string | undefined => lines.find((line) => line.startsWith(`${key}=`))?.slice(key.length + 1);
   const errorLine = lines.findIndex((line) => line.startsWith("error="));
   if (errorLine !== -1) return { kind: "error", message: lines.slice(errorLine).join("\n").slice("error=".length) };
@@ -189,16 +187,8 @@ interface GitRunner {
 }
 
 function gitRunner(ctx: ModuleContext, repo: string): GitRunner {
-  const options: RunOptions = runOptions(ctx, { env: GIT_ENV, secrets: urlSecrets(repo) });
   return {
-    async checked(argv, what) {
-      const result = await ctx.conn.run(argv, options);
-      if (result.exitCode !== 0) {
-        const detail = (result.stderr.trim() || result.stdout.trim() || `exit code ${result.exitCode}`).split(repo).join(displayUrl(repo));
-        throw new ModuleFailure(`${what} failed: ${detail}`, { rc: result.exitCode });
-      }
-      return result.stdout;
-    },
+    checked: (argv, what) => ctx.host.runChecked(argv, { what, env: GIT_ENV, secrets: urlSecrets(repo) }),
   };
 }
 
@@ -232,7 +222,7 @@ export const gitModule = defineModule({
     const dest = await git.checked(shellScript(PROBE_SCRIPT, [args.dest]), `inspecting ${args.dest}`).then(parseDestProbe);
     switch (dest.kind) {
       case "nogit":
-        throw new ModuleFailure(`git is not installed on ${ctx.host}: install it first (package: name=git)`);
+        throw new ModuleFailure(`git is not installed on ${ctx.host.name}: install it first (package: name=git)`);
       case "notdir":
         throw new ModuleFailure(`dest ${args.dest} exists and is not a directory`);
       case "notrepo":

@@ -3,9 +3,16 @@
  * with `getent group`, changed with groupadd / groupmod / groupdel.
  */
 import { z } from "zod";
-import type { CommandResult } from "../connection/types.js";
 import { ansibleBool, nonNegativeInt, systemName } from "./system-args.js";
 import { defineModule, ModuleFailure, type Change } from "./types.js";
+import { commandFailure } from "./host/task-host.js";
+
+/** A group as `getent group` shows it */
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
 
 export const groupArgs = z.strictObject({
   name: systemName,
@@ -15,12 +22,6 @@ export const groupArgs = z.strictObject({
 });
 
 export type GroupArgs = z.output<typeof groupArgs>;
-
-export interface GroupEntry {
-  name: string;
-  gid: number;
-  members: string[];
-}
 
 /** Parse one `getent group` line: "name:x:gid:member1,member2" */
 export function parseGroupLine(line: string): GroupEntry | undefined {
@@ -33,29 +34,17 @@ export function groupaddArgv(args: GroupArgs): string[] {
   return ["groupadd", ...(args.gid !== undefined ? ["-g", String(args.gid)] : []), ...(args.system ? ["-r"] : []), args.name];
 }
 
-/** Fail with the tool's own words (groupadd: GID '1600' already exists, ...) */
-export function commandFailed(argv: readonly string[], result: CommandResult): ModuleFailure {
-  const output = result.stderr.trim() || result.stdout.trim();
-  return new ModuleFailure(`'${argv.join(" ")}' failed with exit code ${result.exitCode}${output ? `: ${output}` : ""}`, {
-    rc: result.exitCode,
-    stdout: result.stdout,
-    stderr: result.stderr,
-    cmd: argv,
-  });
-}
-
 export const groupModule = defineModule({
   name: "group",
   args: groupArgs,
   async plan(ctx, args) {
     const run = async (argv: string[]): Promise<Record<string, unknown>> => {
-      const result = await ctx.conn.run(argv, { become: ctx.become });
-      if (result.exitCode !== 0) throw commandFailed(argv, result);
-      return { rc: result.exitCode };
+      await ctx.host.runChecked(argv, { data: { cmd: argv } });
+      return { rc: 0 };
     };
     // getent exits 2 for "no such group": that is an answer, not a failure
-    const probe = await ctx.conn.run(["getent", "group", args.name], { become: ctx.become });
-    if (probe.exitCode !== 0 && probe.exitCode !== 2) throw commandFailed(["getent", "group", args.name], probe);
+    const probe = await ctx.host.run(["getent", "group", args.name]);
+    if (probe.exitCode !== 0 && probe.exitCode !== 2) throw commandFailure("getent group", probe);
     const existing = probe.exitCode === 0 ? parseGroupLine(probe.stdout.split("\n")[0] ?? "") : undefined;
 
     const changes: Change[] = [];

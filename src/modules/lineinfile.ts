@@ -9,7 +9,9 @@ import { z } from "zod";
 import { absolutePath, ansibleBool } from "./system-args.js";
 import type { Change } from "./types.js";
 import { defineModule, ModuleFailure } from "./types.js";
-import { assertAttributesKnown, fileAttributeArgs, planAttributeChanges, planFileWrite, probePath, readRemote } from "./remote-file.js";
+import { fileAttributeArgs } from "./files/file-args.js";
+import { assertAttributesKnown, planAttributeChanges } from "./files/attributes.js";
+import { planFileWrite, writeTargetRequest } from "./files/file-write.js";
 
 export interface LineEdit {
   state: "present" | "absent";
@@ -233,19 +235,20 @@ export const lineinfileModule = defineModule({
   name: "lineinfile",
   args: lineinfileArgs,
   async plan(ctx, args) {
-    const probe = await probePath(ctx, args.path, { checksum: true, follow: true, attributes: args });
+    // the content comes with the probe: one round trip
+    const probe = await ctx.host.probePath({ ...writeTargetRequest(args.path, args), content: true });
     assertAttributesKnown(probe, args);
     if (probe.kind === "directory") throw new ModuleFailure(`Path ${args.path} is a directory !`, { rc: 256 });
     if (!probe.exists) {
-      if (args.state === "absent") return { changes: [], result: { msg: "file not present", path: probe.path } };
+      if (args.state === "absent") return { changes: [], result: { msg: "file not present", path: probe.realPath } };
       if (!args.create) throw new ModuleFailure(`Destination ${args.path} does not exist !`, { rc: 257 });
     }
-    const before = probe.exists ? await readRemote(ctx, probe.path) : Buffer.alloc(0);
+    const before = probe.exists ? (probe.content ?? (await ctx.host.readExisting(probe.realPath))) : Buffer.alloc(0);
     const edited = editLines(before.toString("utf8"), args);
-    const result: Record<string, unknown> = { msg: edited.msg, path: probe.path, ...(edited.found !== undefined ? { found: edited.found } : {}) };
+    const result: Record<string, unknown> = { msg: edited.msg, path: probe.realPath, ...(edited.found !== undefined ? { found: edited.found } : {}) };
     let changes: Change[];
     if (edited.changed || !probe.exists) {
-      changes = await planFileWrite(ctx, probe, {
+      changes = await planFileWrite(ctx.host, probe, {
         dest: args.path,
         content: Buffer.from(edited.text, "utf8"),
         attributes: args,
@@ -255,7 +258,7 @@ export const lineinfileModule = defineModule({
         before,
       });
     } else {
-      changes = planAttributeChanges(ctx, probe, args);
+      changes = planAttributeChanges(ctx.host, probe, args);
     }
     if (changes.length > 0 && !edited.changed && result.msg === "") result.msg = "ownership, perms or SE linux context changed";
     return { changes, result };

@@ -11,7 +11,7 @@
  */
 import { shellScript } from "../connection/quote.js";
 import { ModuleFailure } from "./types.js";
-import { splitSections, type PackageManager, type PackageStatus, type ProbeResult } from "./package-managers.js";
+import { splitSections, type PackageCommand, type PackageManager, type PackageStatus, type ProbeResult } from "./package-managers.js";
 
 /**
  * $1 is the manager ("dnf" or "yum"), $2 the mode: "latest" always lists the
@@ -124,21 +124,19 @@ function rpmProbe(manager: "dnf" | "yum"): PackageManager["probe"] {
   };
 }
 
-export const dnf: PackageManager = {
-  name: "dnf",
-  probe: rpmProbe("dnf"),
-  install: (specs) => ({ argv: ["dnf", "install", "-y", ...specs] }),
-  upgrade: (names) => ({ argv: ["dnf", "upgrade", "-y", ...names] }),
-  remove: (names) => ({ argv: ["dnf", "remove", "-y", ...names] }),
-  updateCache: () => [{ argv: ["dnf", "makecache", "--refresh"] }],
-};
+/** dnf and yum (on RHEL 8+ the same program) take the same command lines but for these */
+function rpmManager(name: "dnf" | "yum", upgradeVerb: string, updateCache: () => PackageCommand[]): PackageManager {
+  return {
+    name,
+    probe: rpmProbe(name),
+    install: (specs) => ({ argv: [name, "install", "-y", ...specs] }),
+    upgrade: (names) => ({ argv: [name, upgradeVerb, "-y", ...names] }),
+    remove: (names) => ({ argv: [name, "remove", "-y", ...names] }),
+    updateCache,
+  };
+}
 
-export const yum: PackageManager = {
-  name: "yum",
-  probe: rpmProbe("yum"),
-  install: (specs) => ({ argv: ["yum", "install", "-y", ...specs] }),
-  upgrade: (names) => ({ argv: ["yum", "update", "-y", ...names] }),
-  remove: (names) => ({ argv: ["yum", "remove", "-y", ...names] }),
-  // makecache alone keeps metadata that has not expired: expire it first so the refresh is real
-  updateCache: () => [{ argv: ["yum", "clean", "expire-cache"] }, { argv: ["yum", "makecache"] }],
-};
+export const dnf = rpmManager("dnf", "upgrade", () => [{ argv: ["dnf", "makecache", "--refresh"] }]);
+
+// makecache alone keeps metadata that has not expired: expire it first so the refresh is real
+export const yum = rpmManager("yum", "update", () => [{ argv: ["yum", "clean", "expire-cache"] }, { argv: ["yum", "makecache"] }]);

@@ -24,6 +24,7 @@ import { apt } from "./package-apt.js";
 import { dnf, yum } from "./package-rpm.js";
 import type { PackageCommand, PackageManager, PackageManagerName, PackageStatus } from "./package-managers.js";
 import { defineModule, ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from "./types.js";
+import { commandFailure } from "./host/task-host.js";
 
 const MANAGERS: Record<PackageManagerName, PackageManager> = { apt, dnf, yum };
 
@@ -160,19 +161,9 @@ export function shouldRefreshCache(options: {
   return !options.hasPackages || options.packageWork;
 }
 
-function commandFailure(command: PackageCommand, result: CommandResult, hint = ""): ModuleFailure {
-  const output = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-15).join("\n");
-  return new ModuleFailure(`'${command.argv.join(" ")}' failed with exit code ${result.exitCode}: ${output}${hint}`, {
-    rc: result.exitCode,
-    stdout: result.stdout,
-    stderr: result.stderr,
-    cmd: command.argv,
-  });
-}
-
 async function planPackages(ctx: ModuleContext, args: PackageArgs, fixed: PackageManagerName | undefined): Promise<Plan> {
   const facts = await ctx.facts();
-  const manager = fixed ? MANAGERS[fixed] : chooseManager(facts, args.use, ctx.host);
+  const manager = fixed ? MANAGERS[fixed] : chooseManager(facts, args.use, ctx.host.name);
   const pinned = args.packages.find((request) => request.version !== undefined);
   if (pinned && manager.name !== "apt") {
     throw new UserError(`'${formatSpec(pinned)}': name=version pins are apt syntax`, {
@@ -185,10 +176,10 @@ async function planPackages(ctx: ModuleContext, args: PackageArgs, fixed: Packag
     });
   }
 
-  const run = (command: PackageCommand): Promise<CommandResult> => ctx.conn.run(command.argv, { become: ctx.become, env: command.env });
+  const run = (command: PackageCommand): Promise<CommandResult> => ctx.host.run(command.argv, { env: command.env });
   const runOrFail = async (command: PackageCommand, hint = ""): Promise<Record<string, unknown>> => {
     const result = await run(command);
-    if (result.exitCode !== 0) throw commandFailure(command, result, hint);
+    if (result.exitCode !== 0) throw commandFailure(`'${command.argv.join(" ")}'`, result, { hint: hint.trim() || undefined, data: { cmd: command.argv } });
     return { rc: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   };
 

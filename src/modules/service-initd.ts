@@ -5,10 +5,11 @@
  * the presence of S links in /etc/rc[2-5].d (as Ansible checks), changed with
  * update-rc.d on Debian and chkconfig on RedHat. Proven on the Debian fleet.
  */
+import { commandFailure } from "./host/task-host.js";
 import { shellScript } from "../connection/quote.js";
 import { splitSections } from "./package-managers.js";
 import { ModuleFailure } from "./types.js";
-import { serviceCommandFailure, type RunArgv, type ServiceManager, type ServiceStatus } from "./service-managers.js";
+import { type RunArgv, type ServiceManager, type ServiceStatus } from "./service-managers.js";
 
 const PROBE_SCRIPT = `script=/etc/init.d/$1
 echo @@script
@@ -166,7 +167,7 @@ export function initdServiceManager(run: RunArgv): ServiceManager {
       const rc = Number((sections.get("rc") ?? [])[0]?.trim() ?? result.exitCode);
       const fields = { rc, stdout: output, stderr: result.stderr };
       if (result.exitCode !== 0 || rc !== 0) {
-        throw serviceCommandFailure(`/etc/init.d/${name} ${action} failed`, { exitCode: rc || result.exitCode, stdout: output, stderr: result.stderr });
+        throw commandFailure(`/etc/init.d/${name} ${action}`, { exitCode: rc || result.exitCode, stdout: output, stderr: result.stderr });
       }
       const statusRc = (sections.get("status-rc") ?? [])[0]?.trim();
       const settled = want === "running" ? statusRc === "0" : statusRc !== "0";

@@ -37,13 +37,3 @@ export interface ServiceManager {
   recoveryArgv(name: string, action: "restart" | "reload"): string[];
 }
 
-/** The module's failure for a command that exited non-zero, with its output */
-export function serviceCommandFailure(what: string, result: CommandResult, extra: Record<string, unknown> = {}): ModuleFailure {
-  const output = [result.stdout.trim(), result.stderr.trim()].filter((text) => text !== "").join("\n");
-  return new ModuleFailure(`${what} (exit code ${result.exitCode})${output ? `:\n${output}` : ""}`, {
-    rc: result.exitCode,
-    stdout: result.stdout,
-    stderr: result.stderr,
-    ...extra,
-  });
-}

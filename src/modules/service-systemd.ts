@@ -6,9 +6,10 @@
  * Ubuntu, CentOS, Amazon Linux kinds): test/e2e/modules-systemd-rpm.test.ts
  * and test/e2e/host-kinds.test.ts.
  */
+import { commandFailure } from "./host/task-host.js";
 import { shellScript } from "../connection/quote.js";
 import { ModuleFailure } from "./types.js";
-import { serviceCommandFailure, type RunArgv, type ServiceAction, type ServiceManager, type ServiceStatus } from "./service-managers.js";
+import { type RunArgv, type ServiceAction, type ServiceManager, type ServiceStatus } from "./service-managers.js";
 
 export const SYSTEMD_PROBE_SCRIPT = `systemctl show "$1" --property=LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload
 echo @@is-enabled
@@ -91,7 +92,7 @@ export function systemdServiceManager(run: RunArgv): ServiceManager {
       const [showPart = "", rest = ""] = result.stdout.split("\n@@is-enabled\n");
       const [, rcText = ""] = rest.split("@@is-enabled-rc\n");
       const show = parseSystemctlShow(showPart);
-      if (show.loadState === "" && result.exitCode !== 0) throw serviceCommandFailure(`systemctl show ${name} failed`, result);
+      if (show.loadState === "" && result.exitCode !== 0) throw commandFailure(`systemctl show ${name}`, result);
       if (show.loadState === "not-found") {
         throw new ModuleFailure(`Could not find the requested service ${name}: systemd has no unit ${name} (install the package that provides it)`);
       }
@@ -104,14 +105,14 @@ export function systemdServiceManager(run: RunArgv): ServiceManager {
       const result = await run(systemctlArgv(action, name));
       if (result.exitCode !== 0) {
         const status = await run(["systemctl", "status", "--no-pager", "--full", "--lines=20", name]);
-        throw serviceCommandFailure(`systemctl ${action} ${name} failed`, result, { status: status.stdout });
+        throw commandFailure(`systemctl ${action} ${name}`, result, { data: { status: status.stdout } });
       }
       await verify(name, action === "stop" ? "stopped" : "running", `systemctl ${action} ${name} succeeded`, result.stdout);
       return { rc: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     },
     async daemonReload() {
       const result = await run(systemctlArgv("daemon-reload"));
-      if (result.exitCode !== 0) throw serviceCommandFailure("systemctl daemon-reload failed", result);
+      if (result.exitCode !== 0) throw commandFailure("systemctl daemon-reload", result);
       return {};
     },
     recoveryArgv(name, action) {
@@ -121,7 +122,7 @@ export function systemdServiceManager(run: RunArgv): ServiceManager {
     async resetFailures(name) {
       // also resets the start rate limit counter, whatever state the unit is in
       const result = await run(systemctlArgv("reset-failed", name));
-      if (result.exitCode !== 0) throw serviceCommandFailure(`systemctl reset-failed ${name} failed`, result);
+      if (result.exitCode !== 0) throw commandFailure(`systemctl reset-failed ${name}`, result);
     },
   };
 }

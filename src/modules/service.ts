@@ -9,10 +9,11 @@
  * HONESTY NOTE: the init.d path (service_mgr sysvinit and none) is proven on
  * the Debian test fleet; systemd argv is unit-tested only (the fleet has no systemd).
  */
+import { commandFailure } from "./host/task-host.js";
 import { z } from "zod";
 import { ansibleBool, systemName } from "./system-args.js";
 import { initdServiceManager } from "./service-initd.js";
-import { serviceCommandFailure, type RunArgv, type ServiceAction, type ServiceManager, type ServiceStatus } from "./service-managers.js";
+import { type RunArgv, type ServiceAction, type ServiceManager, type ServiceStatus } from "./service-managers.js";
 import { systemdServiceManager } from "./service-systemd.js";
 import { defineModule, ModuleFailure, type Change, type Plan } from "./types.js";
 import type { Facts } from "../facts/types.js";
@@ -65,7 +66,7 @@ export function planService(args: ServiceArgs, status: ServiceStatus, manager: S
       description: `${verb} ${args.name} (${argv.join(" ")})`,
       apply: async () => {
         const result = await run(argv);
-        if (result.exitCode !== 0) throw serviceCommandFailure(`'${argv.join(" ")}' failed`, result);
+        if (result.exitCode !== 0) throw commandFailure(`'${argv.join(" ")}'`, result);
         return { rc: result.exitCode };
       },
     });
@@ -86,9 +87,9 @@ export const serviceModule = defineModule({
   args: serviceArgs,
   async plan(ctx, args) {
     const facts = await ctx.facts();
-    const run: RunArgv = (argv) => ctx.conn.run(argv, { become: ctx.become });
+    const run: RunArgv = (argv) => ctx.host.run(argv);
     const manager = serviceManagerFor(facts, run);
     const status = await manager.probe(args.name);
-    return planService(args, status, manager, run, ctx.host);
+    return planService(args, status, manager, run, ctx.host.name);
   },
 });

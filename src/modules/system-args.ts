@@ -6,21 +6,10 @@
  * what Ansible accepts and hand the module clean types.
  */
 import { z } from "zod";
+import { parseAnsibleBool } from "../ansible-bool.js";
 
-const TRUE_WORDS = new Set(["yes", "true", "on", "1", "y"]);
-const FALSE_WORDS = new Set(["no", "false", "off", "0", "n"]);
-
-/** A boolean written the Ansible way: true/false, yes/no, on/off, 1/0 */
-export const ansibleBool = z.preprocess((value) => {
-  if (typeof value === "string") {
-    const word = value.trim().toLowerCase();
-    if (TRUE_WORDS.has(word)) return true;
-    if (FALSE_WORDS.has(word)) return false;
-  }
-  if (value === 1) return true;
-  if (value === 0) return false;
-  return value;
-}, z.boolean());
+/** A boolean written the Ansible way: true/false, yes/no, on/off, y/n, t/f, 1/0 */
+export const ansibleBool = z.preprocess((value) => parseAnsibleBool(value) ?? value, z.boolean());
 
 /** A non-negative integer, also when templating made it a string ("1500") */
 export const nonNegativeInt = z.preprocess(

@@ -6,7 +6,8 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { absolutePath, ansibleBool } from "./system-args.js";
 import { defineModule } from "./types.js";
-import { fileAttributeArgs, planFileWrite, probeDestination, writtenFileResult } from "./remote-file.js";
+import { fileAttributeArgs } from "./files/file-args.js";
+import { planFileWrite, probeDestination, writtenFileResult } from "./files/file-write.js";
 
 const templateArgs = z
   .object({
@@ -25,8 +26,8 @@ export const templateModule = defineModule({
   async plan(ctx, args) {
     const srcPath = await ctx.findLocalFile("templates", args.src);
     const rendered = Buffer.from(ctx.renderTemplate(await readFile(srcPath, "utf8"), srcPath), "utf8");
-    const probe = await probeDestination(ctx, args.dest, args.src, args);
-    const changes = await planFileWrite(ctx, probe, {
+    const probe = await probeDestination(ctx.host, args.dest, args.src, args);
+    const changes = await planFileWrite(ctx.host, probe, {
       dest: args.dest,
       content: rendered,
       attributes: args,

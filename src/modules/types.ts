@@ -5,9 +5,9 @@
  * so check mode and the real run agree by construction.
  */
 import type { ZodType } from "zod";
-import type { BecomeOptions, Connection } from "../connection/types.js";
 import type { Facts } from "../facts/types.js";
 import type { TextOptions } from "../vars/template.js";
+import type { TaskHost } from "./host/task-host.js";
 
 export interface FileDiff {
   /** the file the diff is about (shown as the diff's header) */
@@ -39,25 +39,13 @@ export interface Plan {
   unpredictable?: string | undefined;
 }
 
-/** A task failure that a module reports: the message and the result fields to show and register */
-export class ModuleFailure extends Error {
-  constructor(
-    message: string,
-    readonly result: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = "ModuleFailure";
-  }
-}
+export { ModuleFailure } from "./module-failure.js";
 
 export interface ModuleContext {
-  /** inventory_hostname */
-  readonly host: string;
-  readonly conn: Connection;
+  /** the host, bound to this task: commands run with the task's become, failures fail the task */
+  readonly host: TaskHost;
   /** facts, gathered on first use and cached per host */
   facts(): Promise<Facts>;
-  /** sudo settings of this task, undefined when not becoming */
-  readonly become: BecomeOptions | undefined;
   readonly check: boolean;
   /** the task's variables, already resolved (for template rendering) */
   readonly vars: Readonly<Record<string, unknown>>;

@@ -13,7 +13,7 @@ import { z } from "zod";
 import { shellScript } from "../connection/quote.js";
 import { Secret } from "../secrets.js";
 import { splitSections } from "./package-managers.js";
-import { commandFailed } from "./group.js";
+import { MASK } from "../secrets.js";
 import { absolutePath, ansibleBool, nameList, nonNegativeInt, systemName } from "./system-args.js";
 import { defineModule, ModuleFailure, type Change } from "./types.js";
 
@@ -181,16 +181,16 @@ export const userModule = defineModule({
   async plan(ctx, args) {
     const secrets = args.password ? [args.password.reveal()] : [];
     const run = async (argv: string[]): Promise<Record<string, unknown>> => {
-      const result = await ctx.conn.run(argv, { become: ctx.become, secrets });
       // the argv may carry the hash: never put it in a failure
-      if (result.exitCode !== 0) throw commandFailed(argv.map((word) => (secrets.includes(word) ? "********" : word)), result);
-      return { rc: result.exitCode };
+      const shown = argv.map((word) => (secrets.includes(word) ? MASK : word));
+      await ctx.host.runChecked(argv, { secrets, what: `'${shown.join(" ")}'`, data: { cmd: shown } });
+      return { rc: 0 };
     };
     const wantedHash = args.password !== undefined && args.update_password === "always" ? args.password.reveal() : "";
-    const probeResult = await ctx.conn.run(shellScript(PROBE_SCRIPT, [args.name, wantedHash]), { become: ctx.become, secrets });
+    const probeResult = await ctx.host.run(shellScript(PROBE_SCRIPT, [args.name, wantedHash]), { secrets });
     const probe = parseUserProbe(probeResult.stdout);
     if (!probeResult.stdout.includes("@@passwd\n")) {
-      throw new ModuleFailure(`could not read the account database on ${ctx.host}: ${probeResult.stderr.trim()}`);
+      throw new ModuleFailure(`could not read the account database on ${ctx.host.name}: ${probeResult.stderr.trim()}`);
     }
 
     const changes: Change[] = [];

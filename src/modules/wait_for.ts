@@ -8,7 +8,6 @@
  */
 import { z } from "zod";
 import { defineModule, ModuleFailure } from "./types.js";
-import { runOptions } from "./remote-file.js";
 
 const seconds = z.coerce.number().nonnegative();
 
@@ -86,7 +85,7 @@ export const waitForModule = defineModule({
       args.search_regex ?? "",
       String(args.connect_timeout),
     ];
-    const result = await ctx.conn.run(argv, runOptions(ctx));
+    const result = await ctx.host.run(argv);
     const elapsed = Number(/elapsed=(\d+)/.exec(result.stdout)?.[1] ?? NaN);
     const fields = {
       elapsed,

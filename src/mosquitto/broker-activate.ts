@@ -9,7 +9,6 @@
  * without saying so loudly.
  */
 import type { ServiceAction, ServiceManager } from "../modules/service-managers.js";
-import { asModuleFailure, runChecked } from "../modules/remote-file.js";
 import { ModuleFailure, type ModuleContext } from "../modules/types.js";
 import type { Activation } from "./broker-plan.js";
 import type { BrokerWatchdog } from "./broker-watchdog.js";
@@ -42,11 +41,9 @@ export async function restoreFiles(ctx: ModuleContext, journal: DeployJournal): 
   for (const step of journal.restoreSteps()) {
     try {
       if (step.kind === "remove") {
-        await runChecked(ctx, ["rm", "-f", "--", step.path], `removing ${step.path}`);
+        await ctx.host.runChecked(["rm", "-f", "--", step.path], { what: `removing ${step.path}` });
       } else {
-        await asModuleFailure(
-          ctx.conn.writeFile(step.path, step.content, { owner: step.owner, group: step.group, mode: step.mode, become: ctx.become }),
-        );
+        await ctx.host.write(step.path, step.content, { owner: step.owner, group: step.group, mode: step.mode });
       }
     } catch (error) {
       problems.push(`${step.path}: ${error instanceof Error ? error.message : String(error)}`);
@@ -169,11 +166,11 @@ export async function activateBroker(
   const outcome = await actAndVerify(ctx, manager, target, activation, { port: target.port });
   if (outcome.ok) return { activation };
 
-  const where = `${target.service} on ${ctx.host}`;
+  const where = `${target.service} on ${ctx.host.name}`;
   const reason = outcome.reason.replace(/\.$/, "");
   const failed = describeOutcome(outcome, target, "the new configuration");
   if (journal.isEmpty && !kitLeft) {
-    throw new ModuleFailure(`${target.service} did not ${activation} on ${ctx.host} (${outcome.reason}); this task changed no file, so there is nothing to roll back.\n${failed}`, {
+    throw new ModuleFailure(`${target.service} did not ${activation} on ${ctx.host.name} (${outcome.reason}); this task changed no file, so there is nothing to roll back.\n${failed}`, {
       activation,
       broker_log: outcome.log.lines,
     });
@@ -203,8 +200,8 @@ export async function activateBroker(
   }
   const restoreText = restoreProblems.length > 0 ? `\nfiles that could not be restored:\n${indent(restoreProblems)}` : "";
   const headline = rollback.ok
-    ? `THE ROLLBACK IS INCOMPLETE on ${ctx.host}: ${target.service} did not take the new configuration (${outcome.reason}); it runs again, but not every file could be put back. Fix them by hand now.`
-    : `${target.service.toUpperCase()} IS DOWN on ${ctx.host}: it did not take the new configuration (${outcome.reason}), and rolling back (${restoredText(journal)}) did not bring it back either: ${rollback.reason}. Fix it by hand now.`;
+    ? `THE ROLLBACK IS INCOMPLETE on ${ctx.host.name}: ${target.service} did not take the new configuration (${outcome.reason}); it runs again, but not every file could be put back. Fix them by hand now.`
+    : `${target.service.toUpperCase()} IS DOWN on ${ctx.host.name}: it did not take the new configuration (${outcome.reason}), and rolling back (${restoredText(journal)}) did not bring it back either: ${rollback.reason}. Fix it by hand now.`;
   throw new ModuleFailure(
     `${headline}${restoreText}\n${failed}\n${describeOutcome(rollback, target, "the rollback")}`,
     { ...fields, rollback_failed: true, rollback_log: rollback.log.lines },

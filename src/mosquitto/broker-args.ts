@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ansibleBool, systemName } from "../modules/system-args.js";
-import { fileAttributeArgs, modeArg } from "../modules/remote-file.js";
+import { fileAttributeArgs, modeArg } from "../modules/files/file-args.js";
 import { configLineProblem } from "./config-line.js";
 
 const absolutePath = z.string().min(1).regex(/^\//, "must be an absolute path");

@@ -21,12 +21,14 @@
  * a hash or a password.
  */
 import { readFile } from "node:fs/promises";
+import { shellScript } from "../connection/quote.js";
 import { dirname } from "node:path";
 import { UnreachableError } from "../connection/types.js";
 import { serviceManagerFor } from "../modules/service.js";
 import type { RunArgv, ServiceManager, ServiceStatus } from "../modules/service-managers.js";
-import { asModuleFailure, runChecked, runOptions } from "../modules/remote-file.js";
 import { defineModule, ModuleFailure, type Change, type ModuleContext } from "../modules/types.js";
+import type { PathRequest, ProbedPath } from "../modules/host/path-probe.js";
+import { assertAttributesKnown } from "../modules/files/attributes.js";
 import { configLineProblem } from "./config-line.js";
 import { hashFormatForVersion } from "./password-hash.js";
 import { activateBroker, restoreFiles, type BrokerTarget } from "./broker-activate.js";
@@ -42,7 +44,7 @@ import {
   type PlannedFile,
   type PreviousFile,
 } from "./broker-plan.js";
-import { brokerProbeArgv, parseBrokerProbe, type BrokerProbe, type ProbeTarget, type ProbedFile } from "./broker-probe.js";
+import { MOSQUITTO_VERSION_SCRIPT, parseInstalledMosquitto, type InstalledMosquitto } from "./broker-probe.js";
 import { DeployJournal } from "./broker-rollback.js";
 import { brokerWatchdog, kitDir, type BrokerWatchdog } from "./broker-watchdog.js";
 
@@ -53,41 +55,47 @@ async function fileContent(ctx: ModuleContext, file: BrokerFileArgs): Promise<Bu
   return Buffer.from(ctx.renderTemplate(await readFile(source, "utf8"), source, { valueRule: configLineProblem }), "utf8");
 }
 
-/** The managed files, then the password file, then the rollback kit an interrupted deploy may have left */
-function probeTargets(args: BrokerArgs): ProbeTarget[] {
-  const targets: ProbeTarget[] = args.files.map((file) => ({ path: file.dest, owner: file.owner, group: file.group, read: false }));
+/** The managed files (links followed: their targets are written), then the password file (with its content), then the rollback kit an interrupted deploy may have left */
+function probeRequests(args: BrokerArgs): PathRequest[] {
+  const requests: PathRequest[] = args.files.map((file) => ({ path: file.dest, follow: true, checksum: "sha256", owner: file.owner, group: file.group }));
   const passwordFile = args.password_file;
-  if (passwordFile) targets.push({ path: passwordFile.path, owner: passwordFile.owner, group: passwordFile.group, read: true });
-  targets.push({ path: kitDir(args.service), read: false });
-  return targets;
+  if (passwordFile) requests.push({ path: passwordFile.path, follow: true, checksum: "sha256", content: true, owner: passwordFile.owner, group: passwordFile.group });
+  requests.push({ path: kitDir(args.service) });
+  return requests;
 }
 
-async function probeHost(ctx: ModuleContext, args: BrokerArgs, run: RunArgv, manager: ServiceManager): Promise<{ probe: BrokerProbe; status: ServiceStatus }> {
-  const targets = probeTargets(args);
-  const [files, status] = await Promise.allSettled([run(brokerProbeArgv(targets)), manager.probe(args.service)]);
+interface HostState {
+  installed: InstalledMosquitto;
+  files: ProbedPath[];
+  status: ServiceStatus;
+}
+
+/** Three read-only round trips side by side: mosquitto's version (which anyone may read), the files, the service */
+async function probeHost(ctx: ModuleContext, args: BrokerArgs, manager: ServiceManager): Promise<HostState> {
+  const [installed, files, status] = await Promise.allSettled([
+    ctx.host.runChecked(shellScript(MOSQUITTO_VERSION_SCRIPT, []), { what: `finding mosquitto's version on ${ctx.host.name}`, unprivileged: true }),
+    ctx.host.probePaths(probeRequests(args)),
+    manager.probe(args.service),
+  ]);
+  if (installed.status === "rejected") throw installed.reason;
   if (files.status === "rejected") throw files.reason;
-  if (files.value.exitCode !== 0) {
-    throw new ModuleFailure(`inspecting mosquitto's files on ${ctx.host} failed: ${files.value.stderr.trim() || `exit code ${files.value.exitCode}`}`);
-  }
-  const probe = parseBrokerProbe(files.value.stdout, targets);
+  const probe = parseInstalledMosquitto(installed.value);
   if (probe.version === undefined) {
     throw new ModuleFailure(
-      `mosquitto is not installed on ${ctx.host} (no 'mosquitto -h', no dpkg or rpm package): install it before deploying its configuration (package: name=mosquitto). In check mode, an install task before this one is only predicted, so this task cannot be.`,
+      `mosquitto is not installed on ${ctx.host.name} (no 'mosquitto -h', no dpkg or rpm package): install it before deploying its configuration (package: name=mosquitto). In check mode, an install task before this one is only predicted, so this task cannot be.`,
     );
   }
   if (status.status === "rejected") throw status.reason;
-  return { probe, status: status.value };
+  return { installed: probe, files: files.value, status: status.value };
 }
 
 /** The old bytes of every config file whose content differs, read side by side: the diff and a rollback need them */
-async function oldContents(ctx: ModuleContext, files: readonly ProbedFile[], wanted: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
+async function oldContents(ctx: ModuleContext, files: readonly ProbedPath[], wanted: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
   return Promise.all(
     files.map(async (probed, index) => {
       const content = wanted[index];
       if (probed.kind !== "file" || content === undefined || !contentDiffers(probed, content)) return undefined;
-      const old = await asModuleFailure(ctx.conn.readFile(probed.realPath, { become: ctx.become }));
-      if (old === undefined) throw new ModuleFailure(`${probed.realPath} vanished while tsible was reading it`);
-      return old;
+      return ctx.host.readExisting(probed.realPath);
     }),
   );
 }
@@ -106,8 +114,8 @@ function writeChange(ctx: ModuleContext, file: PlannedFile, journal: DeployJourn
       await guard.watchdog?.arm(guard.records);
       journal.record(file.previous, file.reload);
       try {
-        if (file.createParents) await runChecked(ctx, ["mkdir", "-p", "--", dirname(file.path)], `creating ${dirname(file.path)}`);
-        await asModuleFailure(ctx.conn.writeFile(file.path, file.content, { ...file.attributes, become: ctx.become }));
+        if (file.createParents) await ctx.host.makeDirectories(dirname(file.path));
+        await ctx.host.write(file.path, file.content, file.attributes);
       } catch (error) {
         // the broker was not told yet; put back what this task wrote so far, so the next run sees (and activates) every change
         // the write script failed before its rename: this file is as it was (a lost connection tells nothing)
@@ -134,18 +142,18 @@ export const mosquittoBrokerModule = defineModule({
   args: brokerArgs,
   async plan(ctx, args) {
     const wantedContents = await Promise.all(args.files.map((file) => fileContent(ctx, file)));
-    const run: RunArgv = (argv) => ctx.conn.run(argv, runOptions(ctx));
+    const run: RunArgv = (argv) => ctx.host.run(argv);
     const manager = serviceManagerFor(await ctx.facts(), run);
-    const { probe, status } = await probeHost(ctx, args, run, manager);
-    const version = probe.version ?? "";
+    const { installed, files, status } = await probeHost(ctx, args, manager);
+    const version = installed.version ?? "";
     const format = hashFormatForVersion(version);
 
-    const configProbes = probe.files.slice(0, args.files.length);
-    const managedProbes = probe.files.slice(0, args.files.length + (args.password_file ? 1 : 0));
-    const kitLeft = probe.files.at(-1)?.kind !== "absent";
+    const configProbes = files.slice(0, args.files.length);
+    const managedProbes = files.slice(0, args.files.length + (args.password_file ? 1 : 0));
+    const kitLeft = files.at(-1)?.exists === true;
     for (const [index, probed] of managedProbes.entries()) {
-      const attributes = index < args.files.length ? args.files[index] : args.password_file;
-      const problem = fileProblem(probed, attributes ?? {});
+      assertAttributesKnown(probed, (index < args.files.length ? args.files[index] : args.password_file) ?? {});
+      const problem = fileProblem(probed);
       if (problem) throw new ModuleFailure(problem);
     }
     const old = await oldContents(ctx, configProbes, wantedContents);
@@ -162,7 +170,7 @@ export const mosquittoBrokerModule = defineModule({
 
     let usersChanged: string[] = [];
     const passwordFile = args.password_file;
-    const passwordProbe = probe.files[args.files.length];
+    const passwordProbe = files[args.files.length];
     if (passwordFile && passwordProbe) {
       const passwords = planPasswordFileChange(passwordProbe, {
         users: passwordFile.users,
@@ -183,7 +191,7 @@ export const mosquittoBrokerModule = defineModule({
         activation === "none"
           ? undefined
           : brokerWatchdog({
-              run: (argv, stdin) => ctx.conn.run(argv, { ...runOptions(ctx), stdin }),
+              run: (argv, stdin) => ctx.host.run(argv, { stdin }),
               service: args.service,
               seconds: args.rollback_after ?? 2 * args.wait_timeout + 60,
               recovery: manager.recoveryArgv(args.service, activation === "reload" ? "reload" : "restart"),

@@ -6,16 +6,12 @@
  * tested without a host.
  */
 import type { FileDiff } from "../modules/types.js";
-import { sha256 } from "../modules/remote-file.js";
+import type { FileAttributes } from "../modules/host/task-host.js";
+import type { ProbedPath } from "../modules/host/path-probe.js";
+import { attributeDelta, describeCreate, newAttributes } from "../modules/files/attributes.js";
+import { diffableText, sha256 } from "../modules/files/content.js";
 import type { HashFormat } from "./password-hash.js";
 import { describePasswordChanges, parsePasswordFile, planPasswordFile, type PasswordChange, type WantedUser } from "./password-file.js";
-import type { ProbedFile } from "./broker-probe.js";
-
-export interface WantedAttributes {
-  owner?: string | undefined;
-  group?: string | undefined;
-  mode?: string | undefined;
-}
 
 /** A file as it was before the deploy: what a rollback puts back */
 export interface PreviousFile {
@@ -34,7 +30,7 @@ export interface PlannedFile {
   diff?: FileDiff | undefined;
   content: Buffer;
   /** the attributes the written file gets */
-  attributes: WantedAttributes;
+  attributes: FileAttributes;
   /** missing parent directories are created first */
   createParents: boolean;
   /** "content": the bytes change; "attributes": only owner, group or mode */
@@ -46,69 +42,38 @@ export interface PlannedFile {
 
 export type Activation = "none" | "reload" | "restart" | "start";
 
-/** Ansible's max_file_size_for_diff: bigger or binary files get no text diff */
-const MAX_DIFF_BYTES = 104448;
-
-function diffable(content: Buffer): string | undefined {
-  if (content.length > MAX_DIFF_BYTES || content.includes(0)) return undefined;
-  return content.toString("utf8");
-}
-
-function sameOwner(wanted: string, name: string | undefined, id: number | undefined): boolean {
-  return /^\d+$/.test(wanted) ? Number(wanted) === id : wanted === name;
-}
-
-/** "mode 0644 -> 0640", "owner root -> mosquitto": what differs from the wanted attributes */
-export function attributeDelta(probe: ProbedFile, wanted: WantedAttributes): string[] {
-  const parts: string[] = [];
-  if (wanted.owner !== undefined && !sameOwner(wanted.owner, probe.owner, probe.uid)) parts.push(`owner ${probe.owner} -> ${wanted.owner}`);
-  if (wanted.group !== undefined && !sameOwner(wanted.group, probe.group, probe.gid)) parts.push(`group ${probe.group} -> ${wanted.group}`);
-  if (wanted.mode !== undefined && wanted.mode !== probe.mode) parts.push(`mode ${probe.mode} -> ${wanted.mode}`);
-  return parts;
-}
-
-function newAttributes(wanted: WantedAttributes): string[] {
-  return [
-    wanted.owner !== undefined ? `owner ${wanted.owner}` : "",
-    wanted.group !== undefined ? `group ${wanted.group}` : "",
-    wanted.mode !== undefined ? `mode ${wanted.mode}` : "",
-  ].filter((part) => part !== "");
-}
-
 /** What a rollback must restore: the old bytes (read during planning) with the old numeric owner, group and mode */
-export function previousFile(probe: ProbedFile, oldContent: Buffer | undefined): PreviousFile {
-  if (probe.kind === "absent") return { path: probe.realPath, existed: false };
+export function previousFile(probe: ProbedPath, oldContent: Buffer | undefined): PreviousFile {
+  if (!probe.exists) return { path: probe.realPath, existed: false };
   return { path: probe.realPath, existed: true, content: oldContent, uid: probe.uid, gid: probe.gid, mode: probe.mode };
 }
 
 /** Fail early (in check mode too) on what a write could not do */
-export function fileProblem(probe: ProbedFile, wanted: WantedAttributes): string | undefined {
-  if (probe.unknownOwner) return `user "${wanted.owner}" (owner of ${probe.path}) does not exist on the host`;
-  if (probe.unknownGroup) return `group "${wanted.group}" (group of ${probe.path}) does not exist on the host`;
-  if (probe.kind === "other") return `${probe.path} exists and is not a regular file`;
+export function fileProblem(probe: ProbedPath): string | undefined {
+  if (probe.exists && probe.kind !== "file") return `${probe.path} exists and is not a regular file`;
+  if (probe.exists && probe.checksum === undefined) return `${probe.realPath} cannot be read as ${probe.runAs}`;
   return undefined;
 }
 
 export interface ConfigFileWant {
   content: Buffer;
-  attributes: WantedAttributes;
+  attributes: FileAttributes;
   reload: boolean;
 }
 
 /** The content differs: the old bytes must be read (for the diff, and for a rollback) */
-export function contentDiffers(probe: ProbedFile, content: Buffer): boolean {
-  return probe.kind === "absent" || probe.sha256 !== sha256(content);
+export function contentDiffers(probe: ProbedPath, content: Buffer): boolean {
+  return !probe.exists || probe.checksum !== sha256(content);
 }
 
 /** A content write, an attributes-only rewrite, or undefined when the file is as wanted */
-export function planConfigFile(probe: ProbedFile, want: ConfigFileWant, oldContent: Buffer | undefined): PlannedFile | undefined {
+export function planConfigFile(probe: ProbedPath, want: ConfigFileWant, oldContent: Buffer | undefined): PlannedFile | undefined {
   const path = probe.realPath;
   if (contentDiffers(probe, want.content)) {
-    const before = probe.kind === "absent" ? "" : oldContent === undefined ? undefined : diffable(oldContent);
-    const after = diffable(want.content);
-    const parts =
-      probe.kind === "absent"
-        ? [`create ${path}${probe.parentIsDirectory ? "" : " (and its parent directories)"}`, ...newAttributes(want.attributes)]
+    const before = !probe.exists ? "" : oldContent === undefined ? undefined : diffableText(oldContent);
+    const after = diffableText(want.content);
+    const parts = !probe.exists
+        ? [describeCreate(path, probe), ...newAttributes(want.attributes)]
         : [`update ${path}`, ...attributeDelta(probe, want.attributes)];
     return {
       path,
@@ -141,7 +106,7 @@ export interface PasswordFileWant {
   users: WantedUser[];
   removeUnlisted: boolean;
   format: HashFormat;
-  attributes: WantedAttributes;
+  attributes: FileAttributes;
   /** tests fix the salt; random otherwise */
   salt?: () => Buffer;
 }
@@ -160,23 +125,22 @@ export const NEW_PASSWORD_FILE_MODE = "0600";
  * only; the diff is a list of user names with a marker, never a line of the
  * file, since every line holds a hash.
  */
-export function planPasswordFileChange(probe: ProbedFile, want: PasswordFileWant): PlannedPasswordFile {
+export function planPasswordFileChange(probe: ProbedPath, want: PasswordFileWant): PlannedPasswordFile {
   const path = probe.realPath;
-  const current = probe.kind === "absent" ? undefined : (probe.content ?? Buffer.alloc(0)).toString("utf8");
+  const current = !probe.exists ? undefined : (probe.content ?? Buffer.alloc(0)).toString("utf8");
   const plan = planPasswordFile(current, want.users, {
     format: want.format,
     removeUnlisted: want.removeUnlisted,
     ...(want.salt ? { salt: want.salt } : {}),
   });
   const content = Buffer.from(plan.text, "utf8");
-  const attributes: WantedAttributes =
-    probe.kind === "absent" ? { ...want.attributes, mode: want.attributes.mode ?? NEW_PASSWORD_FILE_MODE } : want.attributes;
+  const attributes: FileAttributes =
+    !probe.exists ? { ...want.attributes, mode: want.attributes.mode ?? NEW_PASSWORD_FILE_MODE } : want.attributes;
   const summary = describePasswordChanges(plan.changes).split("\n").filter((line) => line !== "").join("; ");
 
-  if (probe.kind === "absent" || plan.changes.length > 0) {
-    const parts =
-      probe.kind === "absent"
-        ? [`create password file ${path}${probe.parentIsDirectory ? "" : " (and its parent directories)"}`, ...newAttributes(attributes)]
+  if (!probe.exists || plan.changes.length > 0) {
+    const parts = !probe.exists
+        ? [describeCreate(`password file ${path}`, probe), ...newAttributes(attributes)]
         : [`update password file ${path}`, ...attributeDelta(probe, attributes)];
     return {
       changes: plan.changes,

@@ -5,8 +5,7 @@
  * only), and its own words when it will not start. Constant scripts; values
  * arrive as positional arguments.
  */
-import type { ModuleContext } from "../modules/types.js";
-import { runOptions } from "../modules/remote-file.js";
+import { ModuleFailure, type ModuleContext } from "../modules/types.js";
 import { splitSections } from "../modules/package-managers.js";
 
 const LOG_SIZE_SCRIPT = `if [ -f "$1" ]; then stat -c %s -- "$1"; else echo 0; fi`;
@@ -64,7 +63,7 @@ echo "$rc"`;
 export const LOG_LINES = 20;
 
 async function run(ctx: ModuleContext, argv: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  return ctx.conn.run(argv, runOptions(ctx));
+  return ctx.host.run(argv);
 }
 
 export async function logSize(ctx: ModuleContext, logFile: string): Promise<number> {
@@ -94,7 +93,7 @@ export async function waitForPort(ctx: ModuleContext, host: string, port: number
   const result = await run(ctx, ["bash", "-c", WAIT_PORT_SCRIPT, "wait-port", host, String(port), String(Math.ceil(seconds))]);
   if (result.exitCode === 0) return true;
   if (result.exitCode === 3) return false;
-  throw new Error(`waiting for ${host}:${port} could not run on ${ctx.host}: ${result.stderr.trim() || `exit code ${result.exitCode}`}`);
+  throw new ModuleFailure(`waiting for ${host}:${port} could not run on ${ctx.host.name}: ${result.stderr.trim() || `exit code ${result.exitCode}`}`);
 }
 
 export type ReloadLog = { kind: "lines"; lines: string[] } | { kind: "nolog" } | { kind: "noreload" };

@@ -3,6 +3,7 @@
  * free form of command/shell (`command: ls -l chdir=/tmp`), as Ansible reads them.
  */
 import { UserError, type SourceLocation } from "../errors.js";
+import { parseUnmistakableBool } from "../ansible-bool.js";
 
 /** Options that Ansible lets command/shell carry inside their free-form text */
 const FREE_FORM_OPTIONS = ["creates", "removes", "chdir", "stdin"];
@@ -29,15 +30,15 @@ function splitWords(text: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new Error(`unclosed ${quote} quote`);
+  if (quote) throw new UserError(`unclosed ${quote} quote in: ${text}`, { hint: "close the quote, or give the arguments as a mapping" });
   if (inWord) words.push(current);
   return words;
 }
 
 /** k=v values are strings, except the obvious booleans and whole numbers (`update_cache=yes`, `port=20200`) */
 function typedValue(value: string): unknown {
-  if (/^(yes|true)$/i.test(value)) return true;
-  if (/^(no|false)$/i.test(value)) return false;
+  const bool = parseUnmistakableBool(value);
+  if (bool !== undefined) return bool;
   if (/^(0|-?[1-9][0-9]*)$/.test(value)) return Number(value);
   return value;
 }

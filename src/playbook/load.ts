@@ -6,9 +6,11 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { UserError, type SourceLocation } from "../errors.js";
+import { parseAnsibleBool } from "../ansible-bool.js";
+import type { Vars } from "../vars/vars.js";
 import { parseKeyValueArgs, splitFreeFormArgs } from "./free-form.js";
 import { BLOCK_KEYWORDS, INCLUDE_ACTIONS, PLAY_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from "./task-keys.js";
-import type { Block, Include, Inheritable, Meta, Play, Playbook, Role, Task, TaskItem, Vars } from "./types.js";
+import type { Block, Include, Inheritable, Meta, Play, Playbook, Role, Task, TaskItem } from "./types.js";
 import { checkTemplateDirs } from "./template-check.js";
 import { loadYamlFile, locationOf } from "./yaml-source.js";
 
@@ -319,7 +321,13 @@ class Loader {
     const rawArgs = entry[moduleName];
     let args: unknown = rawArgs ?? {};
     if (typeof rawArgs === "string") {
-      args = module.freeForm ? splitFreeFormArgs(rawArgs, module.freeForm) : parseKeyValueArgs(rawArgs, location);
+      try {
+        args = module.freeForm ? splitFreeFormArgs(rawArgs, module.freeForm) : parseKeyValueArgs(rawArgs, location);
+      } catch (error) {
+        // the task's line is known here, not where the words are split
+        if (error instanceof UserError && error.location === undefined) throw new UserError(error.message, { location, hint: error.hint });
+        throw error;
+      }
     }
     if (entry.args !== undefined) args = { ...(args as Raw), ...asMapping(entry.args, location, "args") };
     const loopControl = entry.loop_control;
@@ -434,9 +442,8 @@ function optionalString(value: unknown, location: SourceLocation, what: string):
 
 function optionalBool(value: unknown, location: SourceLocation, what: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === "boolean") return value;
-  if (typeof value === "string" && /^(yes|true|on|1)$/i.test(value)) return true;
-  if (typeof value === "string" && /^(no|false|off|0)$/i.test(value)) return false;
+  const bool = parseAnsibleBool(value);
+  if (bool !== undefined) return bool;
   throw new UserError(`${what} must be true or false, got ${describe(value)}`, { location });
 }
 

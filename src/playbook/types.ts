@@ -4,8 +4,7 @@
  * source.
  */
 import type { SourceLocation } from "../errors.js";
-
-export type Vars = Record<string, unknown>;
+import type { Vars } from "../vars/vars.js";
 
 /** What a task or block inherits from where it was written */
 export interface Origin {

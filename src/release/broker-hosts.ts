@@ -5,7 +5,7 @@
  */
 import { checkBrokerHostName } from "../inventory/edit-names.js";
 import type { Inventory } from "../inventory/index.js";
-import type { Vars } from "../vars/precedence.js";
+import type { Vars } from "../vars/vars.js";
 import { renderString } from "../vars/template.js";
 import { ReleaseError, ReleaseExit } from "./exit-codes.js";
 

@@ -1,5 +1,5 @@
 /** smcrelease's exit codes: ansible-playbook's (0, 2, 3, 4, 5) plus the release's own refusals */
-import { UserError, type SourceLocation } from "../errors.js";
+import { UserError, type ErrorKind, type SourceLocation, type TsibleError } from "../errors.js";
 
 export const ReleaseExit = {
   ok: 0,
@@ -26,4 +26,15 @@ export class ReleaseError extends UserError {
     super(message, options);
     this.name = "ReleaseError";
   }
+}
+
+const EXIT_BY_ERROR_KIND: Readonly<Record<ErrorKind, ReleaseExitCode>> = {
+  user: ReleaseExit.badInput,
+  failed: ReleaseExit.hostFailed,
+  unreachable: ReleaseExit.hostUnreachable,
+};
+
+/** The exit code of a release that an error ended: a ReleaseError's own, otherwise by the error's kind */
+export function releaseExitFor(error: TsibleError): ReleaseExitCode {
+  return error instanceof ReleaseError ? error.exitCode : EXIT_BY_ERROR_KIND[error.kind];
 }

@@ -41,11 +41,14 @@ export interface HostLockOptions {
   pollMs?: number;
   /** a lock held longer than this is taken over, whoever holds it (default DEFAULT_LOCK_TIMEOUT_MS) */
   lockTimeoutMs?: number;
+  /** stop trying (an interrupted release): no new attempt starts once it is aborted */
+  signal?: AbortSignal;
 }
 
 export async function acquireHostLock(target: HostTarget, holder: LockHolder, options: HostLockOptions = {}): Promise<void> {
   const deadline = Date.now() + (options.waitMs ?? 0);
   for (;;) {
+    if (options.signal?.aborted) throw new ReleaseError(`${target.name}: the release was interrupted before its lock was taken`, ReleaseExit.hostFailed);
     const result = await target.connection.run(shellScript(ACQUIRE_SCRIPT, [REMOTE_STATE_DIR, REMOTE_LOCK]), {
       become: target.become,
       stdin: JSON.stringify(holder),

@@ -10,7 +10,7 @@ import { resolveSshTarget } from "../connection/ssh-target.js";
 import type { BecomeOptions, ConnectionSpec } from "../connection/types.js";
 import type { Inventory } from "../inventory/index.js";
 import type { SecretMasker } from "../secrets.js";
-import type { Vars } from "../vars/precedence.js";
+import type { Vars } from "../vars/vars.js";
 import type { HostTarget } from "./host-target.js";
 
 export interface ConnectionSettings {

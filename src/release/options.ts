@@ -1,5 +1,5 @@
 /** What the smcrelease command line hands to the release and status flows */
-import type { Vars } from "../vars/precedence.js";
+import type { Vars } from "../vars/vars.js";
 import type { ConnectionSettings } from "./hosts.js";
 
 export interface ReleaseRequest {

@@ -161,14 +161,20 @@ async function dryRunOf(request: ReleaseRequest, prepared: Prepared, io: Release
 
 /** Every host's lock, or none: a refusal on one host gives back the locks taken on the others */
 async function lockHosts(targets: HostTarget[], holder: LockHolder, request: ReleaseRequest, io: ReleaseIo, guard: InterruptGuard): Promise<void> {
-  const locked: HostTarget[] = [];
-  guard.add(() => Promise.all(locked.map((target) => releaseHostLock(target, holder))).then(() => undefined));
-  const results = await Promise.allSettled(
-    targets.map(async (target) => {
-      await acquireHostLock(target, holder, { waitMs: request.waitMs, lockTimeoutMs: request.lockTimeoutMs, warn: (message) => io.err(`[WARNING]: ${message}\n`) });
-      locked.push(target);
-    }),
-  );
+  const attempts = new Map<HostTarget, Promise<void>>();
+  const stop = new AbortController();
+  // An interrupt can land while a lock is being taken, the host creating it after a release made
+  // only of the locks known so far: stop new attempts, let the running ones end, then give back
+  // every lock that may be ours (the release script removes only a lock that holds our holder).
+  guard.add(async () => {
+    stop.abort();
+    // a host that stopped answering does not hold the exit up for long
+    await Promise.race([Promise.allSettled(attempts.values()), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    await Promise.all([...attempts.keys()].map((target) => releaseHostLock(target, holder)));
+  });
+  const options = { waitMs: request.waitMs, lockTimeoutMs: request.lockTimeoutMs, signal: stop.signal, warn: (message: string) => io.err(`[WARNING]: ${message}\n`) };
+  for (const target of targets) attempts.set(target, acquireHostLock(target, holder, options));
+  const results = await Promise.allSettled(attempts.values());
   const failures = results.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
   // a lock held by someone else says more than a host that broke off meanwhile
   const refusal = failures.find((error) => error instanceof ReleaseError) ?? failures[0];

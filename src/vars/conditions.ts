@@ -13,20 +13,22 @@ import { FILTERS, FILTERS_ACCEPTING_UNDEFINED, TESTS, TESTS_ACCEPTING_UNDEFINED,
 import { child, type Expression, isNode, parseExpression } from "./expression.js";
 import { type VarScope, materialize } from "./lazy-vars.js";
 import { containsTemplateText } from "./template-text.js";
-import { type TemplateSource, createScope, renderValueInScope } from "./template.js";
+import { type TemplateSource, type VarsOrScope, renderValueInScope, scopeOf } from "./template.js";
 import { expressionUserError, inTask, undefinedVariableError } from "./user-errors.js";
 import { ExpressionError, describeValue, isPlainObject, isTruthy, typeName, valuesEqual } from "./values.js";
 
 /** Evaluate one condition: an expression string, a boolean, or null/"" (no condition: true) */
-export function evaluateCondition(condition: unknown, vars: Record<string, unknown>, source: TemplateSource): boolean {
-  return conditionInScope(condition, createScope(vars, source));
+export function evaluateCondition(condition: unknown, vars: VarsOrScope, source: TemplateSource): boolean {
+  const scope = scopeOf(vars);
+  return scope.within(source, () => conditionInScope(condition, scope));
 }
 
 /** Evaluate a condition or a list of them (all must hold; evaluation stops at the first false one) */
-export function evaluateConditions(conditions: unknown, vars: Record<string, unknown>, source: TemplateSource): boolean {
-  const scope = createScope(vars, source);
-  if (Array.isArray(conditions)) return conditions.every((condition) => conditionInScope(condition, scope));
-  return conditionInScope(conditions, scope);
+export function evaluateConditions(conditions: unknown, vars: VarsOrScope, source: TemplateSource): boolean {
+  const scope = scopeOf(vars);
+  return scope.within(source, () =>
+    Array.isArray(conditions) ? conditions.every((condition) => conditionInScope(condition, scope)) : conditionInScope(conditions, scope),
+  );
 }
 
 /** thrown when an undefined value is used; becomes a UserError naming the variable */

@@ -17,7 +17,8 @@
  * playbook_dir, role_path, ansible_check_mode, ...) are set last and are not
  * meant to be overridden.
  */
-export type Vars = Record<string, unknown>;
+
+import type { Vars } from "./vars.js";
 
 export interface VarLayers {
   roleDefaults: Vars;

@@ -17,14 +17,9 @@ import { containsTemplateText } from "./template-text.js";
 import { isSingleExpression, rewriteProgram } from "./template-rewrite.js";
 import { expressionUserError, inTask, inVariable } from "./user-errors.js";
 import { ExpressionError, isPlainObject, textOf } from "./values.js";
+import type { TemplateSource } from "./template-source.js";
 
-export interface TemplateSource {
-  file: string;
-  line?: number;
-  task?: string;
-  /** directory for lookup('file') */
-  baseDir?: string;
-}
+export type { TemplateSource } from "./template-source.js";
 
 const engine = Handlebars.create();
 engine.registerHelper(HELPERS);
@@ -45,10 +40,17 @@ export function containsTemplate(text: string): boolean {
   return containsTemplateText(text);
 }
 
+/**
+ * The variables a render call reads: plain ones, rendered for this call only, or a
+ * scope that keeps what it rendered for the calls to come (one task on one host).
+ */
+export type VarsOrScope = Record<string, unknown> | VarScope;
+
 /** Render a playbook string: one `{{ expr }}` keeps the value's type, anything else is a string */
-export function renderString(template: string, vars: Record<string, unknown>, source: TemplateSource): unknown {
+export function renderString(template: string, vars: VarsOrScope, source: TemplateSource): unknown {
   if (!containsTemplateText(template)) return template;
-  return materialize(renderInScope(template, createScope(vars, source), "value", "source"));
+  const scope = scopeOf(vars);
+  return scope.within(source, () => materialize(renderInScope(template, scope, "value", "source")));
 }
 
 export interface TextOptions {
@@ -57,14 +59,15 @@ export interface TextOptions {
 }
 
 /** Render a whole template file; always a string; errors carry the template's own line numbers */
-export function renderText(template: string, vars: Record<string, unknown>, source: TemplateSource, options: TextOptions = {}): string {
+export function renderText(template: string, vars: VarsOrScope, source: TemplateSource, options: TextOptions = {}): string {
   if (!containsTemplateText(template)) return template;
-  return textOf(renderInScope(template, createScope(vars, source), "text", "template", options.valueRule));
+  const scope = scopeOf(vars);
+  return scope.within(source, () => textOf(renderInScope(template, scope, "text", "template", options.valueRule)));
 }
 
 /** Render every string in a tree of lists and maps (map keys too), keeping types per renderString */
-export function renderDeep(value: unknown, vars: Record<string, unknown>, source: TemplateSource): unknown {
-  const scope = createScope(vars, source);
+export function renderDeep(value: unknown, vars: VarsOrScope, source: TemplateSource): unknown {
+  const scope = scopeOf(vars);
   const walk = (item: unknown): unknown => {
     if (typeof item === "string") return renderValueInScope(item, scope);
     if (Array.isArray(item)) return item.map(walk);
@@ -78,15 +81,20 @@ export function renderDeep(value: unknown, vars: Record<string, unknown>, source
     }
     return item;
   };
-  return walk(value);
+  return scope.within(source, () => walk(value));
 }
 
-/** A scope over `vars` whose templated values render lazily (shared by templates and conditions) */
-export function createScope(vars: Record<string, unknown>, source: TemplateSource): VarScope {
-  return new VarScope(vars, source, (template, scope) => renderInScope(template, scope, "value", "source"));
+/** A scope over `vars` whose templated values render lazily, once (shared by templates and conditions) */
+export function createScope(vars: Record<string, unknown>): VarScope {
+  return new VarScope(vars, (template, scope) => renderInScope(template, scope, "value", "source"));
 }
 
-/** renderString within an existing scope: plain data out */
+/** the scope a render call reads: the one given, or one for this call only */
+export function scopeOf(vars: VarsOrScope): VarScope {
+  return vars instanceof VarScope ? vars : createScope(vars);
+}
+
+/** renderString inside a render call already under way on `scope`: plain data out */
 export function renderValueInScope(template: string, scope: VarScope): unknown {
   if (!containsTemplateText(template)) return template;
   return materialize(renderInScope(template, scope, "value", "source"));

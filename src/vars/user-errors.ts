@@ -5,7 +5,7 @@
  */
 import { UserError } from "../errors.js";
 import type { VarScope } from "./lazy-vars.js";
-import type { TemplateSource } from "./template.js";
+import type { TemplateSource } from "./template-source.js";
 import { ExpressionError } from "./values.js";
 
 export const DEFINE_HINT = "define it in group_vars, host_vars, vars or -e";

@@ -3,21 +3,23 @@
  * (Jinja's): what is true, what `| int` and `| bool` make of a string, when two
  * values are equal. One definition, so `{{#if x}}` and `when: x` agree.
  */
+import { TsibleError } from "../errors.js";
 import { Secret } from "../secrets.js";
+import { parseAnsibleBool } from "../ansible-bool.js";
 
 /**
  * A mistake in a template or condition found while evaluating it (wrong type,
  * unreadable lookup file). The caller turns it into a UserError with the file,
  * line and task it knows about.
  */
-export class ExpressionError extends Error {
+export class ExpressionError extends TsibleError {
   constructor(
     message: string,
-    readonly hint?: string,
+    hint?: string,
     /** the line inside a template file, when known (helpers know theirs) */
     readonly templateLine?: number,
   ) {
-    super(message);
+    super(message, { kind: "user", hint });
     this.name = "ExpressionError";
   }
 }
@@ -40,15 +42,14 @@ export function isTruthy(value: unknown): boolean {
   return true;
 }
 
-const ANSIBLE_TRUE_WORDS = new Set(["yes", "on", "1", "true"]);
+/** Words Ansible's `bool` filter does not know, though its keywords do: to the filter they are false */
+const NOT_FILTER_WORDS = new Set(["y", "t"]);
 
-/** Ansible's `bool` filter: the strings yes/on/1/true (any case) and the number 1 are true */
+/** Ansible's `bool` filter: yes/on/1/true (any case) and the number 1 are true, anything it does not know is false */
 export function toAnsibleBool(value: unknown): boolean {
-  if (typeof value === "boolean") return value;
-  if (typeof value === "number") return value === 1;
   if (value instanceof Secret) value = value.reveal();
-  if (typeof value === "string") return ANSIBLE_TRUE_WORDS.has(value.trim().toLowerCase());
-  return false;
+  if (typeof value === "string" && NOT_FILTER_WORDS.has(value.trim().toLowerCase())) return false;
+  return parseAnsibleBool(value) === true;
 }
 
 const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;

@@ -15,7 +15,7 @@ import { statModule } from "../../src/modules/stat.js";
 import { templateModule } from "../../src/modules/template.js";
 import type { Module, ModuleContext } from "../../src/modules/types.js";
 import { ModuleFailure } from "../../src/modules/types.js";
-import { sha256 } from "../../src/modules/remote-file.js";
+import { sha256 } from "../../src/modules/files/content.js";
 import {
   attributesOf,
   fleetTestHost,

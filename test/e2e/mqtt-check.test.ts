@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderAclFile } from "../../src/mosquitto/acl.js";
-import { mqttCheckModule } from "../../src/modules/mqtt_check.js";
+import { mqttCheckModule } from "../../src/mosquitto/mqtt-check-module.js";
 import { ModuleFailure } from "../../src/modules/types.js";
 import { localTestHost, makeModuleContext, runModule, withCheck, type ModuleTestHost } from "../helpers/module-context.js";
 import { brokerMissing, startLocalBroker, type LocalBroker } from "../unit/mosquitto/verify-local-broker.js";

@@ -17,6 +17,7 @@ import { UserError } from "../../src/errors.js";
 import { gatherFacts } from "../../src/facts/gather.js";
 import type { Facts } from "../../src/facts/types.js";
 import { ModuleFailure, type Change, type Module, type ModuleContext } from "../../src/modules/types.js";
+import { bindTaskHost } from "../../src/modules/host/task-host.js";
 import { renderText } from "../../src/vars/template.js";
 import { expect } from "vitest";
 import type { Fleet, FleetHost } from "../fleet/fleet.js";
@@ -43,10 +44,8 @@ export function makeModuleContext(options: ModuleContextOptions): ModuleContext 
   const vars = options.vars ?? {};
   const dirs = { templates: options.templatesDir, files: options.filesDir };
   return {
-    host: options.conn.hostName,
-    conn: options.conn,
+    host: bindTaskHost(options.conn.hostName, options.conn, options.become),
     facts: () => (facts ??= gatherFacts(options.conn)),
-    become: options.become,
     check: options.check ?? false,
     vars,
     renderTemplate: (text, sourceName, textOptions) => renderText(text, vars, { file: sourceName }, textOptions),

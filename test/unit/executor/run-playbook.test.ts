@@ -8,9 +8,14 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runPlaybookFile } from "../../../src/executor/index.js";
+import type { Connection } from "../../../src/connection/types.js";
+import { playbookLoadOptions, runPlaybookFile } from "../../../src/executor/index.js";
+import { HostState } from "../../../src/executor/host-state.js";
+import { PlayRunner } from "../../../src/executor/play-runner.js";
 import type { Reporter, TaskInfo } from "../../../src/executor/reporter.js";
 import type { HostStats, TaskResult } from "../../../src/executor/results.js";
+import { loadInventory } from "../../../src/inventory/index.js";
+import { loadPlaybook } from "../../../src/playbook/load.js";
 import { SecretMasker } from "../../../src/secrets.js";
 
 class RecordingReporter implements Reporter {
@@ -229,5 +234,121 @@ describe("running a playbook", () => {
     const result = reporter.results.find((e) => e.task === "pid directory")!.result;
     expect(result.status).toBe("failed");
     expect(result.msg).toMatch(/site\.yml:6:7: invalid arguments for file: 'path': path must be an absolute path \(got "\."\): tsible does not resolve paths against the login user's home$/);
+  });
+});
+
+/** An object whose `value` counts its reads; not enumerable, so only a template reads it (not the masker or a copy of the vars) */
+function countedValue(value: string): { counter: object; reads: () => number } {
+  let reads = 0;
+  const counter = {};
+  Object.defineProperty(counter, "value", {
+    enumerable: false,
+    get: () => {
+      reads += 1;
+      return value;
+    },
+  });
+  return { counter, reads: () => reads };
+}
+
+describe("one variable scope per task and host", () => {
+  it("renders a variable that refers to others once per task and host, whatever reads it", async () => {
+    const { counter, reads } = countedValue("seen");
+    const { reporter, exitCode, dir } = await run(
+      `
+- hosts: group1
+  gather_facts: false
+  vars:
+    probe: "{{ counter.value }}"
+  tasks:
+    - name: everywhere
+      debug: { msg: "{{ probe }}" }
+      loop: [1, 2]
+      when: probe == "seen"
+      changed_when: probe == "seen"
+      failed_when: probe != "seen"
+      until: probe == "seen"
+      retries: 1
+      delay: 0
+    - name: template
+      template: { src: probe.j2, dest: "DIR/{{ inventory_hostname }}.txt" }
+      when: probe == "seen"
+`,
+      { extraVars: { counter }, files: { "templates/probe.j2": "{{ probe }}\n" } },
+    );
+    expect(exitCode).toBe(0);
+    expect(reporter.status("everywhere", "a")).toBe("changed");
+    expect(reporter.results.find((e) => e.task === "everywhere" && e.host === "b")!.result.items?.map((item) => item.msg)).toEqual(["seen", "seen"]);
+    expect(await readFile(path.join(dir, "b.txt"), "utf8")).toBe("seen\n");
+    // two tasks on two hosts
+    expect(reads()).toBe(4);
+  });
+
+  it("renders again, for changed_when and failed_when, a variable that reads the result they bind", async () => {
+    const { reporter } = await run(`
+- hosts: a
+  gather_facts: false
+  vars:
+    out_rc: "{{ out.rc }}"
+  tasks:
+    - name: first
+      command: "false"
+      register: out
+      ignore_errors: true
+    - name: second
+      command: echo {{ out_rc }}
+      register: out
+      changed_when: out_rc == 0
+      failed_when: out_rc != 0
+`);
+    const second = reporter.results.find((e) => e.task === "second")!.result;
+    // the arguments saw the first task's result, the conditions the second's
+    expect(second.data.stdout).toBe("1");
+    expect(second.status).toBe("changed");
+  });
+});
+
+/** A host that answers, but whose shell cannot run the fact probe */
+function hostWithoutShell(name: string): Connection {
+  return {
+    hostName: name,
+    run: () => Promise.resolve({ exitCode: 127, stdout: "", stderr: "sh: 1: exec: /bin/sh: not found\n" }),
+    writeFile: () => Promise.reject(new Error("this host takes no files")),
+    readFile: () => Promise.resolve(undefined),
+    ping: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+}
+
+describe("a host whose fact gathering fails", () => {
+  it("is reported as a failed task with the gathering's message, not as an internal error, and leaves the play", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "tsible-exec-"));
+    await writeFile(path.join(dir, "hosts"), "a\n");
+    await writeFile(path.join(dir, "site.yml"), "- hosts: a\n  tasks:\n    - name: after\n      debug: { msg: never }\n");
+    const playbook = await loadPlaybook(path.join(dir, "site.yml"), playbookLoadOptions());
+    const inventory = await loadInventory([path.join(dir, "hosts")], { playbookDir: dir });
+    const reporter = new RecordingReporter();
+    const host = new HostState("a", () => Promise.resolve(hostWithoutShell("a")));
+    const options = {
+      inventory,
+      tags: [],
+      skipTags: [],
+      extraVars: {},
+      forks: 1,
+      check: false,
+      diff: false,
+      verbosity: 0,
+      reporter,
+      masker: new SecretMasker(),
+      loadInclude: () => Promise.resolve([]),
+    };
+    await new PlayRunner(playbook.plays[0]!, [host], options, new Map(), {}).run();
+
+    const gathering = reporter.results.find((entry) => entry.task === "Gathering Facts")!.result;
+    expect(gathering.status).toBe("failed");
+    expect(gathering.msg).toBe("a: fact gathering failed (exit 127): sh: 1: exec: /bin/sh: not found");
+    expect(gathering.data).toEqual({});
+    expect(host.stats).toMatchObject({ failures: 1, unreachable: 0 });
+    expect(reporter.results.some((entry) => entry.task === "after")).toBe(false);
   });
 });

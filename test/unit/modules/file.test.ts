@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findModule } from "../../../src/modules/index.js";
+import { findModule } from "../../../src/module-registry.js";
 
 function parseFileArgs(args: Record<string, unknown>) {
   const parsed = findModule("file")!.args.safeParse(args);

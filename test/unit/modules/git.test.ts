@@ -18,8 +18,9 @@ import {
   parseDestProbe,
   resolveRemoteRef,
 } from "../../../src/modules/git.js";
-import { findModule } from "../../../src/modules/index.js";
+import { findModule } from "../../../src/module-registry.js";
 import type { ModuleContext, Plan } from "../../../src/modules/types.js";
+import { bindTaskHost } from "../../../src/modules/host/task-host.js";
 import { ModuleFailure } from "../../../src/modules/types.js";
 
 const A = "a".repeat(40);
@@ -96,10 +97,8 @@ describe("command lines", () => {
 
 const conn = openLocalConnection("localhost");
 const context = (check = false): ModuleContext => ({
-  host: "localhost",
-  conn,
+  host: bindTaskHost("localhost", conn, undefined),
   facts: () => Promise.reject(new Error("the git module needs no facts")),
-  become: undefined,
   check,
   vars: {},
   renderTemplate: (text) => text,

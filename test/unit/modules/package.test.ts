@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PackageStatus } from "../../../src/modules/package-managers.js";
 import { decidePackageWork, notFoundMessage, packageArgs, parsePackageSpec, shouldRefreshCache } from "../../../src/modules/package.js";
-import { builtinModules, findModule } from "../../../src/modules/index.js";
+import { builtinModules, findModule } from "../../../src/module-registry.js";
 
 function statuses(...list: PackageStatus[]): Map<string, PackageStatus> {
   return new Map(list.map((status) => [status.name, status]));

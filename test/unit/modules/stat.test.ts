@@ -1,10 +1,44 @@
 import { describe, expect, it } from "vitest";
-import { findModule } from "../../../src/modules/index.js";
-import { parseStat } from "../../../src/modules/stat.js";
+import { findModule } from "../../../src/module-registry.js";
+import { statResult } from "../../../src/modules/stat.js";
+import type { ProbedPath } from "../../../src/modules/host/path-probe.js";
 
-describe("parseStat", () => {
+const probed = (fields: Partial<ProbedPath>): ProbedPath => ({
+  path: "/etc/x",
+  realPath: "/etc/x",
+  exists: true,
+  parentIsDirectory: true,
+  runAs: "root",
+  unknownOwner: false,
+  unknownGroup: false,
+  ...fields,
+});
+
+describe("statResult", () => {
   it("turns the probe output into Ansible's stat fields", () => {
-    const stat = parseStat("/etc/x", "stat=regular file|root|adm|0|4|4750|12|1|2|3|99|2049|1\naccess=110\nsum=deadbeef\n", "sha256");
+    const stat = statResult(
+      probed({
+        kind: "file",
+        statType: "regular file",
+        owner: "root",
+        group: "adm",
+        uid: 0,
+        gid: 4,
+        mode: "4750",
+        size: 12,
+        atime: 1,
+        mtime: 2,
+        ctime: 3,
+        inode: 99,
+        dev: 2049,
+        nlink: 1,
+        readable: true,
+        writeable: true,
+        executable: false,
+        checksum: "deadbeef",
+      }),
+      "sha256",
+    );
     expect(stat).toMatchObject({
       exists: true,
       path: "/etc/x",
@@ -33,11 +67,11 @@ describe("parseStat", () => {
   });
 
   it("reports a missing path as exists: false only", () => {
-    expect(parseStat("/nope", "absent\n", "sha256")).toEqual({ exists: false, path: "/nope" });
+    expect(statResult(probed({ path: "/nope", exists: false }), "sha256")).toEqual({ exists: false, path: "/nope" });
   });
 
   it("keeps a link target with a newline whole", () => {
-    const stat = parseStat("/l", "stat=symbolic link|root|root|0|0|777|3|1|2|3|4|5|1\naccess=111\nsource=/t\nlink=a\nb", "sha1");
+    const stat = statResult(probed({ path: "/l", kind: "link", statType: "symbolic link", mode: "0777", linkSource: "/t", linkTarget: "a\nb" }), "sha1");
     expect(stat).toMatchObject({ islnk: true, lnk_source: "/t", lnk_target: "a\nb" });
   });
 });

@@ -5,7 +5,7 @@
  * login user's home and locked the operator out).
  */
 import { describe, expect, it } from "vitest";
-import { findModule } from "../../../src/modules/index.js";
+import { findModule } from "../../../src/module-registry.js";
 import { absolutePath } from "../../../src/modules/system-args.js";
 
 const NOT_ABSOLUTE = ["", ".", "relative/x", "~/x"];

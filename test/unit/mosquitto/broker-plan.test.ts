@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sha256 } from "../../../src/modules/remote-file.js";
+import { sha256 } from "../../../src/modules/files/content.js";
 import {
   chooseActivation,
   describeActivation,
@@ -9,34 +9,36 @@ import {
   userListing,
   type PlannedFile,
 } from "../../../src/mosquitto/broker-plan.js";
-import type { ProbedFile } from "../../../src/mosquitto/broker-probe.js";
+import type { ProbedPath } from "../../../src/modules/host/path-probe.js";
 import { hashFormatForVersion, hashPassword, verifyPassword } from "../../../src/mosquitto/password-hash.js";
 import { parsePasswordFile } from "../../../src/mosquitto/password-file.js";
 import { readVectors } from "./vectors.js";
 
 const v20 = hashFormatForVersion("2.0.11");
 
-function existing(path: string, content: Buffer | string, extra: Partial<ProbedFile> = {}): ProbedFile {
+function existing(path: string, content: Buffer | string, extra: Partial<ProbedPath> = {}): ProbedPath {
   const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
   return {
     path,
     realPath: path,
+    exists: true,
     kind: "file",
     uid: 0,
     gid: 0,
     owner: "root",
     group: "root",
     mode: "0644",
-    sha256: sha256(bytes),
+    checksum: sha256(bytes),
     parentIsDirectory: true,
+    runAs: "root",
     unknownOwner: false,
     unknownGroup: false,
     ...extra,
   };
 }
 
-function absent(path: string, extra: Partial<ProbedFile> = {}): ProbedFile {
-  return { path, realPath: path, kind: "absent", parentIsDirectory: true, unknownOwner: false, unknownGroup: false, ...extra };
+function absent(path: string, extra: Partial<ProbedPath> = {}): ProbedPath {
+  return { path, realPath: path, exists: false, parentIsDirectory: true, runAs: "root", unknownOwner: false, unknownGroup: false, ...extra };
 }
 
 const conf = "/etc/mosquitto/mosquitto.conf";

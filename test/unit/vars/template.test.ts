@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../../src/errors.js";
 import { Secret } from "../../../src/secrets.js";
-import { containsTemplate, renderDeep, renderString, renderText, type TemplateSource } from "../../../src/vars/template.js";
+import { evaluateCondition } from "../../../src/vars/conditions.js";
+import { containsTemplate, createScope, renderDeep, renderString, renderText, type TemplateSource } from "../../../src/vars/template.js";
 
 const source: TemplateSource = { file: "playbooks/site.yml", line: 12, task: "write config" };
 
@@ -224,6 +225,34 @@ describe("lazy nested variables", () => {
     expect(renderString("{{ frozen }}", vars, source)).toEqual({ v: 3 });
     expect(vars.name).toBe("{{ n }}");
     expect(vars.frozen.v).toBe("{{ n }}");
+  });
+});
+
+describe("a scope shared by the render calls of one task", () => {
+  it("renders a variable once, and again in a layer only when it read one of the layer's names", () => {
+    let reads = 0;
+    const probe = {};
+    Object.defineProperty(probe, "value", {
+      get: () => {
+        reads += 1;
+        return "h";
+      },
+    });
+    const scope = createScope({ probe, host: "{{ probe.value }}", label: "{{ item }}-{{ host }}", item: 0 });
+    expect(renderString("{{ host }}", scope, source)).toBe("h");
+    expect(renderText("at {{ host }}", scope, { file: "templates/x.hbs" })).toBe("at h");
+    expect(evaluateCondition("host == 'h'", scope, source)).toBe(true);
+    expect(reads).toBe(1);
+    expect(renderString("{{ label }}", scope.layer({ item: 1 }), source)).toBe("1-h");
+    expect(renderString("{{ label }}", scope.layer({ item: 2 }), source)).toBe("2-h");
+    expect(evaluateCondition("label == '0-h'", scope, source)).toBe(true);
+    expect(reads).toBe(1);
+  });
+
+  it("reports an error in a variable's value where the render call that read it comes from", () => {
+    const scope = createScope({ broken: "{{ nope }}" });
+    expect(failure(() => renderString("{{ broken }}", scope, source)).location).toEqual({ file: "playbooks/site.yml", line: 12 });
+    expect(failure(() => renderText("{{ broken }}", scope, { file: "templates/x.hbs" })).location).toEqual({ file: "templates/x.hbs", line: undefined });
   });
 });
 

@@ -10,11 +10,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import type { AclRule } from "../mosquitto/acl.js";
-import type { BrokerUser } from "../mosquitto/verify.js";
+import type { AclRule } from "./acl.js";
+import type { BrokerUser } from "./verify.js";
 import { Secret } from "../secrets.js";
-import { ansibleBool } from "./system-args.js";
-import { defineModule, ModuleFailure } from "./types.js";
+import { ansibleBool } from "../modules/system-args.js";
+import { defineModule, ModuleFailure } from "../modules/types.js";
 
 const secret = z.union([z.string(), z.number().transform(String), z.instanceof(Secret)]).transform((value) => (value instanceof Secret ? value : new Secret(value)));
 
@@ -58,7 +58,7 @@ export const mqttCheckModule = defineModule({
     const absent = [...args.users.filter((user) => user.state === "absent"), ...args.absent_users].map(toUser);
     if (present.length === 0) throw new ModuleFailure("mqtt_check needs at least one user whose state is present");
     // the MQTT client library is large: load it only when a check really runs
-    const { formatReport, verifyBroker } = await import("../mosquitto/verify.js");
+    const { formatReport, verifyBroker } = await import("./verify.js");
     const report = await verifyBroker({
       endpoint: { host: args.host, port: args.port, ca, timeoutMs: args.timeout * 1000 },
       users: present,

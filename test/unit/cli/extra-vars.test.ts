@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseExtraVars } from "../../../src/vars/extra-vars.js";
+import { parseExtraVars } from "../../../src/cli/extra-vars.js";
 
 describe("-e extra vars", () => {
   it("reads key=value, JSON and @file, later ones winning", async () => {

@@ -2,7 +2,7 @@
 import path from "node:path";
 import { UserError } from "../errors.js";
 import { loadYamlFile, parseYaml } from "../playbook/yaml-source.js";
-import type { Vars } from "./precedence.js";
+import type { Vars } from "../vars/vars.js";
 
 export async function parseExtraVars(values: readonly string[], cwd: string): Promise<Vars> {
   const vars: Vars = {};

@@ -1,0 +1,201 @@
+/**
+ * The one read-only probe of paths: for each path asked, in one round trip,
+ * whether it and its parent exist, its type, owner, group, mode, size, times
+ * and access, and on request its checksum, its content and, for a link, its
+ * target. Owners and groups a task names are looked up too, so a missing user
+ * fails in check mode as it would in the real run. Every module that looks at
+ * files (copy, template, file, lineinfile, stat, mosquitto_broker) uses it.
+ */
+import { shellScript } from "../../connection/quote.js";
+import { ModuleFailure } from "../module-failure.js";
+import { normalizeMode } from "./file-mode.js";
+
+export type ChecksumAlgorithm = "md5" | "sha1" | "sha224" | "sha256" | "sha384" | "sha512";
+
+export interface PathRequest {
+  path: string;
+  /** probe what a symlink points to instead of the link */
+  follow?: boolean | undefined;
+  /** checksum of a regular file */
+  checksum?: ChecksumAlgorithm | undefined;
+  /** also return a regular file's bytes */
+  content?: boolean | undefined;
+  /** names (not ids) to check for existence on the host */
+  owner?: string | undefined;
+  group?: string | undefined;
+}
+
+export type PathKind = "file" | "directory" | "link" | "other";
+
+export interface ProbedPath {
+  /** as asked */
+  path: string;
+  /** after following a link, when asked to; else `path` */
+  realPath: string;
+  exists: boolean;
+  kind?: PathKind | undefined;
+  /** stat's own words ("regular empty file", "fifo"), for stat's is* flags */
+  statType?: string | undefined;
+  owner?: string | undefined;
+  group?: string | undefined;
+  uid?: number | undefined;
+  gid?: number | undefined;
+  /** "0644" */
+  mode?: string | undefined;
+  size?: number | undefined;
+  /** seconds since the epoch */
+  atime?: number | undefined;
+  mtime?: number | undefined;
+  ctime?: number | undefined;
+  inode?: number | undefined;
+  dev?: number | undefined;
+  nlink?: number | undefined;
+  /** for the user commands run as */
+  readable?: boolean | undefined;
+  writeable?: boolean | undefined;
+  executable?: boolean | undefined;
+  /** the checksum asked for, when the file is regular and readable */
+  checksum?: string | undefined;
+  content?: Buffer | undefined;
+  /** a link's target as stored in the link, and the path it resolves to */
+  linkTarget?: string | undefined;
+  linkSource?: string | undefined;
+  parentIsDirectory: boolean;
+  /** the user commands run as (after become) */
+  runAs: string;
+  unknownOwner: boolean;
+  unknownGroup: boolean;
+}
+
+/*
+ * $1.. groups of five: path, flags ("follow", "content"), checksum program or
+ * "", owner, group. Each path's section starts with "@@path-N". Whatever may
+ * hold any byte (paths, link targets, content) is base64 on one line, so no
+ * byte of it can look like a section or a field.
+ */
+export const PATH_PROBE_SCRIPT = `
+b64() { base64 -w 0; echo; }
+printf 'runas=%s\\n' "$(id -un)"
+i=0
+while [ "$#" -ge 5 ]; do
+  p=$1 flags=$2 sum=$3 owner=$4 group=$5
+  shift 5
+  echo "@@path-$i"
+  i=$((i + 1))
+  case $owner in ''|*[!0-9]*) if [ -n "$owner" ] && ! getent passwd "$owner" >/dev/null; then echo nouser; fi;; esac
+  case $group in ''|*[!0-9]*) if [ -n "$group" ] && ! getent group "$group" >/dev/null; then echo nogroup; fi;; esac
+  case $flags in *follow*)
+    if [ -L "$p" ]; then
+      p=$(readlink -f -- "$p") || { echo unresolved; continue; }
+      printf real=; printf '%s' "$p" | b64
+    fi;;
+  esac
+  if [ -d "$(dirname -- "$p")" ]; then echo parent=dir; fi
+  if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo absent; continue; fi
+  stat -c 'stat=%F|%U|%G|%u|%g|%a|%s|%X|%Y|%Z|%i|%d|%h' -- "$p" || exit 1
+  r=0 w=0 x=0
+  [ -r "$p" ] && r=1
+  [ -w "$p" ] && w=1
+  [ -x "$p" ] && x=1
+  echo "access=$r$w$x"
+  if [ -L "$p" ]; then
+    printf link=; readlink -- "$p" | b64
+    printf source=; readlink -f -- "$p" | b64
+  elif [ -f "$p" ] && [ -r "$p" ]; then
+    if [ -n "$sum" ]; then s=$("$sum" < "$p") || exit 1; echo "sum=\${s%% *}"; fi
+    case $flags in *content*) printf content=; b64 < "$p" || exit 1;; esac
+  fi
+done`;
+
+const CHECKSUM_PROGRAMS: Record<ChecksumAlgorithm, string> = {
+  md5: "md5sum",
+  sha1: "sha1sum",
+  sha224: "sha224sum",
+  sha256: "sha256sum",
+  sha384: "sha384sum",
+  sha512: "sha512sum",
+};
+
+export function pathProbeArgv(requests: readonly PathRequest[]): string[] {
+  return shellScript(
+    PATH_PROBE_SCRIPT,
+    requests.flatMap((request) => [
+      request.path,
+      [request.follow ? "follow" : "", request.content ? "content" : ""].join(","),
+      request.checksum ? CHECKSUM_PROGRAMS[request.checksum] : "",
+      request.owner ?? "",
+      request.group ?? "",
+    ]),
+  );
+}
+
+/** The probe's output, one ProbedPath per request in order; a link that cannot be resolved is an error */
+export function parsePathProbe(stdout: string, requests: readonly PathRequest[]): ProbedPath[] {
+  const header: string[] = [];
+  const sections = new Map<string, string[]>();
+  let current = header;
+  for (const line of stdout.split("\n")) {
+    if (line.startsWith("@@")) sections.set(line.slice(2), (current = []));
+    else current.push(line);
+  }
+  const runAs = header.find((line) => line.startsWith("runas="))?.slice("runas=".length) ?? "";
+  return requests.map((request, index) => parsePath(request.path, runAs, sections.get(`path-${index}`) ?? []));
+}
+
+/** base64 of a program's output: readlink's own newline is not part of the name */
+const decodeName = (value: string): string => Buffer.from(value, "base64").toString("utf8").replace(/\n$/, "");
+
+function parsePath(path: string, runAs: string, lines: readonly string[]): ProbedPath {
+  const probed: ProbedPath = { path, realPath: path, exists: true, parentIsDirectory: false, runAs, unknownOwner: false, unknownGroup: false };
+  for (const line of lines) {
+    const [key = "", value = ""] = splitField(line);
+    if (line === "nouser") probed.unknownOwner = true;
+    else if (line === "nogroup") probed.unknownGroup = true;
+    else if (line === "parent=dir") probed.parentIsDirectory = true;
+    else if (line === "absent") probed.exists = false;
+    else if (line === "unresolved") throw new ModuleFailure(`cannot resolve the symbolic link ${path}: a directory on its way does not exist`);
+    else if (key === "real") probed.realPath = Buffer.from(value, "base64").toString("utf8");
+    else if (key === "stat") Object.assign(probed, statFields(value));
+    else if (key === "access") {
+      probed.readable = value[0] === "1";
+      probed.writeable = value[1] === "1";
+      probed.executable = value[2] === "1";
+    } else if (key === "sum") probed.checksum = value;
+    else if (key === "content") probed.content = Buffer.from(value, "base64");
+    else if (key === "link") probed.linkTarget = decodeName(value);
+    else if (key === "source") probed.linkSource = decodeName(value);
+  }
+  return probed;
+}
+
+function splitField(line: string): [string, string] {
+  const at = line.indexOf("=");
+  return at === -1 ? [line, ""] : [line.slice(0, at), line.slice(at + 1)];
+}
+
+function statFields(line: string): Partial<ProbedPath> {
+  const [type = "", owner, group, uid, gid, mode = "0", size, atime, mtime, ctime, inode, dev, nlink] = line.split("|");
+  return {
+    kind: kindOf(type),
+    statType: type,
+    owner,
+    group,
+    uid: Number(uid),
+    gid: Number(gid),
+    mode: normalizeMode(mode),
+    size: Number(size),
+    atime: Number(atime),
+    mtime: Number(mtime),
+    ctime: Number(ctime),
+    inode: Number(inode),
+    dev: Number(dev),
+    nlink: Number(nlink),
+  };
+}
+
+function kindOf(statType: string): PathKind {
+  if (statType === "regular file" || statType === "regular empty file") return "file";
+  if (statType === "directory") return "directory";
+  if (statType === "symbolic link") return "link";
+  return "other";
+}
