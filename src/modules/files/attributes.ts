@@ -48,8 +48,8 @@ export function describeCreate(what: string, probe: Pick<ProbedPath, "parentIsDi
 
 /** Fail (in check mode too) when the requested owner or group does not exist on the host */
 export function assertAttributesKnown(probe: Pick<ProbedPath, "unknownOwner" | "unknownGroup" | "path">, wanted: FileAttributes): void {
-  if (probe.unknownOwner) throw new ModuleFailure(`user "${wanted.owner}" (owner of ${probe.path}) does not exist on the host`);
-  if (probe.unknownGroup) throw new ModuleFailure(`group "${wanted.group}" (group of ${probe.path}) does not exist on the host`);
+  if (probe.unknownOwner) throw new ModuleFailure(`user "${wanted.owner}" does not exist on the host (the owner wanted for ${probe.path})`);
+  if (probe.unknownGroup) throw new ModuleFailure(`group "${wanted.group}" does not exist on the host (the group wanted for ${probe.path})`);
 }
 
 /**
