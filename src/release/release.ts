@@ -65,12 +65,14 @@ export async function runRelease(request: ReleaseRequest, io: ReleaseIo): Promis
   const holder = currentHolder(request.infra, version);
   let opened: OpenedHost[] = [];
   try {
-    const controllerLock = await acquireControllerLock(prepared.stateDir, holder, {
+    const acquiring = acquireControllerLock(prepared.stateDir, holder, {
       waitMs: request.waitMs,
       lockTimeoutMs: request.lockTimeoutMs,
       warn: (message) => io.err(`[WARNING]: ${message}\n`),
     });
-    guard.add(() => controllerLock.release());
+    // registered before the lock is ours: an interrupt while it is being taken gives it back too
+    guard.add(async () => (await acquiring.catch(() => undefined))?.release());
+    await acquiring;
 
     opened = await openHosts(hosts, { inventory: prepared.inventory, extraVars: request.extraVars, masker: prepared.masker, connection: request.connection });
     guard.add(() => closeHosts(opened));
