@@ -37,6 +37,15 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name);
 }
 
+/** `text` with every one of `values` replaced by the mask; longest first, so a secret that contains another is masked whole */
+export function maskValues(text: string, values: Iterable<string>): string {
+  let masked = text;
+  for (const value of [...values].filter((value) => value !== "").sort((a, b) => b.length - a.length)) {
+    if (masked.includes(value)) masked = masked.split(value).join(MASK);
+  }
+  return masked;
+}
+
 export class SecretMasker {
   readonly #values = new Set<string>();
 
@@ -67,12 +76,7 @@ export class SecretMasker {
   }
 
   mask(text: string): string {
-    let masked = text;
-    // longest first, so a secret that contains another is masked whole
-    for (const value of [...this.#values].sort((a, b) => b.length - a.length)) {
-      if (masked.includes(value)) masked = masked.split(value).join(MASK);
-    }
-    return masked;
+    return maskValues(text, this.#values);
   }
 
   /** Deep copy of a JSON-like value with every string masked */

@@ -4,8 +4,7 @@
  * starts a process and hands back its streams.
  */
 import { createHash } from "node:crypto";
-import type { SecretMasker } from "../secrets.js";
-import { MASK } from "../secrets.js";
+import { maskValues, type SecretMasker } from "../secrets.js";
 import { commandArgv, newSudoMarkers, type SudoMarkers } from "./command-line.js";
 import { MISSING_FILE, WRITE_FILE_SCRIPT } from "./file-scripts.js";
 import { driveProcess, type RawResult, type StartedProcess } from "./process.js";
@@ -97,8 +96,7 @@ export class CommandConnection implements Connection {
     );
     let line = quoteArgv(shown);
     if (this.#logging.masker) line = this.#logging.masker.mask(line);
-    const secrets = [...(options.secrets ?? []), options.become?.password ?? ""].filter((value) => value.length > 0);
-    for (const secret of secrets.sort((a, b) => b.length - a.length)) line = line.split(secret).join(MASK);
+    line = maskValues(line, [...(options.secrets ?? []), options.become?.password ?? ""]);
     log(`${this.hostName}: ${line}`);
   }
 }

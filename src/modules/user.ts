@@ -183,7 +183,7 @@ export const userModule = defineModule({
     const run = async (argv: string[]): Promise<Record<string, unknown>> => {
       // the argv may carry the hash: never put it in a failure
       const shown = argv.map((word) => (secrets.includes(word) ? MASK : word));
-      await ctx.host.runChecked(argv, { secrets, what: `'${shown.join(" ")}'`, data: { cmd: shown } });
+      await ctx.host.runChecked(argv, { secrets, data: { cmd: shown } });
       return { rc: 0 };
     };
     const wantedHash = args.password !== undefined && args.update_password === "always" ? args.password.reveal() : "";

@@ -8,6 +8,7 @@
  */
 import { shellScript } from "../../connection/quote.js";
 import { ModuleFailure } from "../module-failure.js";
+import { splitSections } from "../package-managers.js";
 import { normalizeMode } from "./file-mode.js";
 
 export type ChecksumAlgorithm = "md5" | "sha1" | "sha224" | "sha256" | "sha384" | "sha512";
@@ -69,13 +70,15 @@ export interface ProbedPath {
 
 /*
  * $1.. groups of five: path, flags ("follow", "content"), checksum program or
- * "", owner, group. Each path's section starts with "@@path-N". Whatever may
+ * "", owner, group. The user commands run as is section "@@runas"; each path's
+ * section starts with "@@path-N". Whatever may
  * hold any byte (paths, link targets, content) is base64 on one line, so no
  * byte of it can look like a section or a field.
  */
 export const PATH_PROBE_SCRIPT = `
 b64() { base64 -w 0; echo; }
-printf 'runas=%s\\n' "$(id -un)"
+echo @@runas
+id -un
 i=0
 while [ "$#" -ge 5 ]; do
   p=$1 flags=$2 sum=$3 owner=$4 group=$5
@@ -131,14 +134,8 @@ export function pathProbeArgv(requests: readonly PathRequest[]): string[] {
 
 /** The probe's output, one ProbedPath per request in order; a link that cannot be resolved is an error */
 export function parsePathProbe(stdout: string, requests: readonly PathRequest[]): ProbedPath[] {
-  const header: string[] = [];
-  const sections = new Map<string, string[]>();
-  let current = header;
-  for (const line of stdout.split("\n")) {
-    if (line.startsWith("@@")) sections.set(line.slice(2), (current = []));
-    else current.push(line);
-  }
-  const runAs = header.find((line) => line.startsWith("runas="))?.slice("runas=".length) ?? "";
+  const sections = splitSections(stdout);
+  const runAs = sections.get("runas")?.[0] ?? "";
   return requests.map((request, index) => parsePath(request.path, runAs, sections.get(`path-${index}`) ?? []));
 }
 

@@ -6,7 +6,7 @@
  * So a module touches neither `become` nor exit codes by hand.
  */
 import { RemoteFileError, type BecomeOptions, type CommandResult, type Connection, type RunOptions } from "../../connection/types.js";
-import { MASK } from "../../secrets.js";
+import { maskValues } from "../../secrets.js";
 import { ModuleFailure } from "../module-failure.js";
 import { pathProbeArgv, parsePathProbe, type PathRequest, type ProbedPath } from "./path-probe.js";
 
@@ -60,7 +60,7 @@ export interface FailureOptions {
 
 /** The failure a command that exited non-zero ends its task with: "<what> failed: <its output> (exit code N)" */
 export function commandFailure(what: string, result: CommandResult, options: FailureOptions = {}): ModuleFailure {
-  const mask = (text: string): string => (options.secrets ?? []).filter((secret) => secret !== "").reduce((masked, secret) => masked.split(secret).join(MASK), text);
+  const mask = (text: string): string => maskValues(text, options.secrets ?? []);
   const output = mask((result.stderr.trim() || result.stdout.trim()).split("\n").slice(-15).join("\n"));
   const detail = output === "" ? `exit code ${result.exitCode}` : `${output} (exit code ${result.exitCode})`;
   return new ModuleFailure(`${mask(what)} failed: ${detail}${options.hint ? `\n${options.hint}` : ""}`, {

@@ -90,6 +90,6 @@ describe("the path probe on real files", () => {
   });
 
   it("asks nothing of the host for no paths", () => {
-    expect(parsePathProbe("runas=root\n", [])).toEqual([]);
+    expect(parsePathProbe("@@runas\nroot\n", [])).toEqual([]);
   });
 });
