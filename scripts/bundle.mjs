@@ -1,11 +1,13 @@
 // Bundles the two commands into dist/bin/ with esbuild. Why: Node 20 spends most of a short
 // run resolving and compiling hundreds of module files (zod, yaml, handlebars, execa, ...);
 // one bundled file starts in about half the CPU time. tsc still type-checks and emits dist/src.
-import { chmod } from "node:fs/promises";
+import { chmod, rm } from "node:fs/promises";
 import { build } from "esbuild";
 
 const entryPoints = { tsible: "src/cli/tsible.ts", smcrelease: "src/cli/smcrelease.ts" };
 
+// chunk names change with their content: old ones would pile up
+await rm("dist/bin", { recursive: true, force: true });
 await build({
   entryPoints,
   outdir: "dist/bin",

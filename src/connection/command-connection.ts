@@ -5,7 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { maskValues, type SecretMasker } from "../secrets.js";
-import { commandArgv, newSudoMarkers, type SudoMarkers } from "./command-line.js";
+import { commandArgv, newSudoMarkers, withCwdAndEnv, type SudoMarkers } from "./command-line.js";
+import { CommandSession } from "./command-session.js";
 import { MISSING_FILE, WRITE_FILE_SCRIPT } from "./file-scripts.js";
 import { driveProcess, type RawResult, type StartedProcess } from "./process.js";
 import { quoteArgv, shellScript } from "./quote.js";
@@ -28,12 +29,20 @@ export interface Transport {
 export interface CommandLogOptions {
   log?: ((line: string) => void) | undefined;
   masker?: SecretMasker | undefined;
+  /**
+   * false runs each command as its own process (an exec channel, and a sudo
+   * when it becomes) instead of through one shell per become user: slower,
+   * kept to measure the difference (TSIBLE_SESSIONS=off)
+   */
+  sessions?: boolean | undefined;
 }
 
 export class CommandConnection implements Connection {
   readonly #transport: Transport;
   readonly #logging: CommandLogOptions;
   readonly #markers: SudoMarkers = newSudoMarkers();
+  /** one shell per become user (and password), "" for the login user */
+  readonly #sessions = new Map<string, Promise<CommandSession>>();
 
   constructor(
     readonly hostName: string,
@@ -51,6 +60,12 @@ export class CommandConnection implements Connection {
 
   /** Like run, with output kept as bytes */
   async exec(argv: readonly string[], options: RunOptions = {}): Promise<RawResult> {
+    if (this.#logging.sessions !== false) {
+      const command = withCwdAndEnv(argv, options);
+      this.#log(command, options, options.become === undefined ? "" : `(as ${options.become.user}) `);
+      const session = await this.#session(options.become);
+      return session.run(command, options.stdin);
+    }
     const command = commandArgv(argv, options, this.#markers);
     this.#log(command, options);
     const child = await this.#transport.start(command);
@@ -83,18 +98,44 @@ export class CommandConnection implements Connection {
     await this.exec(["true"]);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    const sessions = await Promise.allSettled(this.#sessions.values());
+    for (const session of sessions) if (session.status === "fulfilled") session.value.close();
     return this.#transport.close();
   }
 
-  #log(command: readonly string[], options: RunOptions): void {
+  /** The shell for this become user, started on first use and again if it has ended */
+  async #session(become: BecomeOptions | undefined): Promise<CommandSession> {
+    const key = become === undefined ? "" : `${become.user}\0${become.password ?? ""}`;
+    const known = this.#sessions.get(key);
+    if (known !== undefined) {
+      const session = await known.catch(() => undefined);
+      if (session !== undefined && !session.ended) return session;
+    }
+    const opening = CommandSession.open({
+      hostName: this.hostName,
+      start: (command) => this.#transport.start(command),
+      become:
+        become === undefined
+          ? undefined
+          : { context: { become, markers: this.#markers, hostName: this.hostName, loginUser: this.#transport.loginUser }, markers: this.#markers },
+    });
+    this.#sessions.set(key, opening);
+    // a refused sudo is not kept: the next command asks again, as it would without sessions
+    opening.catch(() => {
+      if (this.#sessions.get(key) === opening) this.#sessions.delete(key);
+    });
+    return opening;
+  }
+
+  #log(command: readonly string[], options: RunOptions, prefix = ""): void {
     const log = this.#logging.log;
     if (log === undefined) return;
     // a multi-line `sh -c` script would drown the log: show its size, not its body
     const shown = command.map((word, index) =>
       command[index - 1] === "-c" && word.includes("\n") ? `<script: ${word.split("\n").length} lines>` : word,
     );
-    let line = quoteArgv(shown);
+    let line = prefix + quoteArgv(shown);
     if (this.#logging.masker) line = this.#logging.masker.mask(line);
     line = maskValues(line, [...(options.secrets ?? []), options.become?.password ?? ""]);
     log(`${this.hostName}: ${line}`);

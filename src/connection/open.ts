@@ -11,7 +11,8 @@ export interface OpenConnectionOptions {
 }
 
 export async function openConnection(spec: ConnectionSpec, options: OpenConnectionOptions = {}): Promise<Connection> {
-  const logging = { log: options.log, masker: options.masker };
+  // TSIBLE_SESSIONS=off: a process per command, as before sessions (bench/results-notes.md compares them)
+  const logging = { log: options.log, masker: options.masker, sessions: process.env["TSIBLE_SESSIONS"] !== "off" };
   if (spec.type === "local") return openLocalConnection(spec.name, logging);
   return openSshConnection(spec, logging);
 }

@@ -41,6 +41,47 @@ function writeAndEnd(stdin: Writable, data: string | Buffer | undefined): void {
   stdin.end();
 }
 
+/**
+ * The part of a sudo'd process's life before the command starts: sudo's stderr
+ * is watched for our prompt (answered once with the password; asked again
+ * means it was wrong, and EOF makes sudo give up) and for the start line the
+ * wrapper prints once sudo has let the command through.
+ */
+export class SudoGate {
+  #beforeStart = Buffer.alloc(0);
+  #passwordsSent = 0;
+  #promptsSeen = 0;
+
+  constructor(
+    readonly context: BecomeContext,
+    readonly stdin: Writable,
+  ) {}
+
+  /** Feed stderr; once the command has started, the bytes after the start line, else undefined */
+  feed(chunk: Buffer): Buffer | undefined {
+    this.#beforeStart = Buffer.concat([this.#beforeStart, chunk]);
+    this.#promptsSeen = countOccurrences(this.#beforeStart, this.context.markers.prompt);
+    const startLine = `${this.context.markers.started}\n`;
+    const startAt = this.#beforeStart.indexOf(startLine);
+    if (startAt !== -1) return this.#beforeStart.subarray(startAt + startLine.length);
+    if (this.#promptsSeen > this.#passwordsSent) {
+      if (this.#passwordsSent === 0 && this.context.become.password !== undefined) {
+        this.#passwordsSent++;
+        this.stdin.write(`${this.context.become.password}\n`);
+      } else {
+        this.#passwordsSent = this.#promptsSeen;
+        this.stdin.end();
+      }
+    }
+    return undefined;
+  }
+
+  /** Why the command never started, once the process has ended */
+  failure(exitCode: number): BecomeError {
+    return becomeFailure(this.context, this.#beforeStart, exitCode, this.#promptsSeen);
+  }
+}
+
 export async function driveProcess(
   child: StartedProcess,
   stdinData: string | Buffer | undefined,
@@ -52,42 +93,24 @@ export async function driveProcess(
   child.stdin.on("error", () => undefined);
   child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
 
-  let started = become === undefined;
-  let beforeStart = Buffer.alloc(0);
-  let passwordsSent = 0;
-  let promptsSeen = 0;
-
+  const gate = become === undefined ? undefined : new SudoGate(become, child.stdin);
+  let started = gate === undefined;
   if (started) writeAndEnd(child.stdin, stdinData);
 
   child.stderr.on("data", (chunk: Buffer) => {
-    if (started || become === undefined) {
+    if (started || gate === undefined) {
       stderr.push(chunk);
       return;
     }
-    beforeStart = Buffer.concat([beforeStart, chunk]);
-    promptsSeen = countOccurrences(beforeStart, become.markers.prompt);
-    const startLine = `${become.markers.started}\n`;
-    const startAt = beforeStart.indexOf(startLine);
-    if (startAt !== -1) {
-      started = true;
-      stderr.push(beforeStart.subarray(startAt + startLine.length));
-      writeAndEnd(child.stdin, stdinData);
-      return;
-    }
-    if (promptsSeen > passwordsSent) {
-      if (passwordsSent === 0 && become.become.password !== undefined) {
-        passwordsSent++;
-        child.stdin.write(`${become.become.password}\n`);
-      } else {
-        // asked again: the password was wrong. EOF makes sudo give up without running anything
-        passwordsSent = promptsSeen;
-        child.stdin.end();
-      }
-    }
+    const afterStart = gate.feed(chunk);
+    if (afterStart === undefined) return;
+    started = true;
+    stderr.push(afterStart);
+    writeAndEnd(child.stdin, stdinData);
   });
 
   const exitCode = await child.exited;
-  if (!started && become !== undefined) throw becomeFailure(become, beforeStart, exitCode, promptsSeen);
+  if (!started && gate !== undefined) throw gate.failure(exitCode);
   return { exitCode, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
 }
 
