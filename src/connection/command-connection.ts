@@ -53,6 +53,10 @@ export class CommandConnection implements Connection {
     this.#logging = logging;
   }
 
+  get loginUser(): string {
+    return this.#transport.loginUser;
+  }
+
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const raw = await this.exec(argv, options);
     return { exitCode: raw.exitCode, stdout: raw.stdout.toString("utf8"), stderr: raw.stderr.toString("utf8") };

@@ -41,6 +41,8 @@ export interface WriteFileOptions {
 export interface Connection {
   /** inventory name of the host, for messages */
   readonly hostName: string;
+  /** the user commands run as without become (ssh's login user, or this process's user) */
+  readonly loginUser: string;
   /**
    * Run one command given as an argv array. Every element is quoted by
    * `quoteArgv`; nothing is pasted into shell text. Never throws for a non-zero

@@ -5,24 +5,36 @@
  */
 import { shellScript } from "../connection/quote.js";
 import { ModuleFailure } from "./types.js";
-import { splitSections, type PackageCommand, type PackageManager, type PackageStatus, type ProbeResult } from "./package-managers.js";
+import { splitSections, type PackageCommand, type PackageManager, type PackageStatus, type ProbeRequest, type ProbeResult } from "./package-managers.js";
 
 /** apt-get must never stop to ask, and must keep the admin's changed config files */
 const APT_ENV = { DEBIAN_FRONTEND: "noninteractive" };
 const APT_GET = ["apt-get", "-y", "-q", "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"];
 
 /**
- * $1 is "1" when the cache age is wanted, the rest are package names. The
- * dpkg-query format is a literal here (single quotes); names only arrive as
- * positional parameters. Unknown names make dpkg-query exit 1: tolerated.
+ * $1 is "1" when the cache age is wanted; $2 says which names apt-cache policy
+ * is asked about: "all", "missing" (those dpkg does not list as installed) or
+ * "none"; the rest are package names. apt-cache loads the whole package
+ * cache, the dearest thing a no-op run does on a host: asked only when its
+ * answer matters. The dpkg-query format is a literal here (single quotes);
+ * names only arrive as positional parameters. Unknown names make dpkg-query
+ * exit 1: tolerated.
  */
-const PROBE_SCRIPT = `want_age=$1; shift
+const PROBE_SCRIPT = `want_age=$1 policy=$2; shift 2
+nl='
+'
 if [ $# -gt 0 ]; then
   echo @@dpkg
-  dpkg-query -W -f='\${Package}\\t\${Status}\\t\${Version}\\n' "$@" 2>/dev/null
+  dpkg=$(dpkg-query -W -f='\${Package}\\t\${Status}\\t\${Version}\\n' "$@" 2>/dev/null)
+  printf '%s\\n' "$dpkg"
+  tab='\t'
+  case $policy in
+    none) set --;;
+    missing) for name do shift; case "$nl$dpkg" in *"$nl$name\${tab}install ok installed$tab"*) ;; *) set -- "$@" "$name";; esac; done;;
+  esac
   echo @@policy
-  LC_ALL=C apt-cache policy "$@"
-  policy_rc=$?
+  policy_rc=0
+  if [ $# -gt 0 ]; then LC_ALL=C apt-cache policy "$@"; policy_rc=$?; fi
   echo @@policy-rc
   echo "$policy_rc"
 fi
@@ -128,6 +140,16 @@ export function aptStatuses(names: readonly string[], dpkg: Map<string, DpkgEntr
   return statuses;
 }
 
+/**
+ * Which names need apt-cache's answer (candidate and offered versions): every
+ * name for `latest` or a version pin, none for `absent`, else only the names
+ * that are not installed.
+ */
+function policyScope(request: ProbeRequest): "all" | "missing" | "none" {
+  if (request.state === "latest" || request.pinned) return "all";
+  return request.state === "absent" ? "none" : "missing";
+}
+
 function aptGet(args: readonly string[]): PackageCommand {
   return { argv: [...APT_GET, ...args], env: APT_ENV };
 }
@@ -136,7 +158,7 @@ export const apt: PackageManager = {
   name: "apt",
 
   async probe(run, request): Promise<ProbeResult> {
-    const result = await run({ argv: shellScript(PROBE_SCRIPT, [request.wantCacheAge ? "1" : "0", ...request.names]) });
+    const result = await run({ argv: shellScript(PROBE_SCRIPT, [request.wantCacheAge ? "1" : "0", policyScope(request), ...request.names]) });
     const sections = splitSections(result.stdout);
     const policyRc = (sections.get("policy-rc") ?? [])[0]?.trim();
     if (request.names.length > 0 && policyRc !== "0") {

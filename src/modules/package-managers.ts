@@ -38,6 +38,8 @@ export interface ProbeRequest {
   state: "present" | "absent" | "latest";
   /** apt: also read the age of the package lists */
   wantCacheAge: boolean;
+  /** some name asks for a version (`name=1.2`): its offered versions are needed even when installed */
+  pinned?: boolean | undefined;
 }
 
 export interface ProbeResult {
@@ -57,14 +59,14 @@ export interface PackageManager {
   updateCache(): PackageCommand[];
 }
 
-/** Split a probe's output into the sections its script marks with "@@name" lines */
+/** Split a probe's output into the sections its script marks with "@@name" lines; a section marked again goes on */
 export function splitSections(stdout: string): Map<string, string[]> {
   const sections = new Map<string, string[]>();
   let current: string[] | undefined;
   for (const line of stdout.split("\n")) {
     const marker = /^@@(\S+)$/.exec(line);
     if (marker?.[1] !== undefined) {
-      current = [];
+      current = sections.get(marker[1]) ?? [];
       sections.set(marker[1], current);
     } else if (current) {
       current.push(line);

@@ -187,6 +187,7 @@ async function planPackages(ctx: ModuleContext, args: PackageArgs, fixed: Packag
   const probe = await manager.probe(run, {
     names,
     state: args.state,
+    pinned: args.packages.some((request) => request.version !== undefined),
     wantCacheAge: args.updateCache && args.cacheValidTime !== undefined && manager.name === "apt",
   });
   const work = decidePackageWork(args, probe.packages);

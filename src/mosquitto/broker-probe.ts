@@ -14,9 +14,17 @@ export interface InstalledMosquitto {
   versionSource: string | undefined;
 }
 
+/** The packages are asked only when `mosquitto -h` gives no version: each question is a process */
 export const MOSQUITTO_VERSION_SCRIPT = `PATH=$PATH:/usr/sbin:/sbin:/usr/local/sbin
+nl='
+'
 echo @@help
-if command -v mosquitto >/dev/null 2>&1; then mosquitto -h </dev/null 2>&1 | head -n 1; fi
+if command -v mosquitto >/dev/null 2>&1; then
+  help=$(mosquitto -h </dev/null 2>&1)
+  first=\${help%%"$nl"*}
+  echo "$first"
+  case $first in "mosquitto version "[0-9]*) exit 0;; esac
+fi
 echo @@dpkg
 if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='\${Status}|\${Version}\\n' mosquitto 2>/dev/null; fi
 echo @@rpm

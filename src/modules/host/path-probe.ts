@@ -70,45 +70,87 @@ export interface ProbedPath {
 
 /*
  * $1.. groups of five: path, flags ("follow", "content"), checksum program or
- * "", owner, group. The user commands run as is section "@@runas"; each path's
- * section starts with "@@path-N". Whatever may
+ * "", owner, group. Each path's section starts with "@@path-N". Whatever may
  * hold any byte (paths, link targets, content) is base64 on one line, so no
  * byte of it can look like a section or a field.
+ *
+ * A process costs a small host more than anything else here, so the shell
+ * does what it can itself (dirname, access tests, looking a name up in
+ * /etc/passwd or /etc/group, getent only for a name they lack), and the paths
+ * that exist are stat'ed by one `stat` and summed by one program per
+ * algorithm: section "@@stat" (and "@@sum-PROGRAM") starts with the indexes
+ * of the paths, in the order of the lines that follow. Paths still to stat
+ * wait as (index, path, program) triples at the end of "$@"; a function has
+ * its own "$@" to pick from them.
  */
 export const PATH_PROBE_SCRIPT = `
 b64() { base64 -w 0; echo; }
-echo @@runas
-id -un
-i=0
-while [ "$#" -ge 5 ]; do
+nl='
+'
+seen_passwd= seen_group=
+listed() {
+  case $1 in passwd) seen=$seen_passwd;; *) seen=$seen_group;; esac
+  case $seen in *"$nl$2$nl"*) return 0;; esac
+  found=
+  while IFS=: read -r name rest; do if [ "$name" = "$2" ]; then found=1; break; fi; done < "/etc/$1"
+  [ -n "$found" ] || getent "$1" "$2" >/dev/null || return 1
+  case $1 in passwd) seen_passwd="$seen_passwd$nl$2$nl";; *) seen_group="$seen_group$nl$2$nl";; esac
+}
+stat_all() {
+  n=$(($# / 3)) j=0 idx=
+  while [ "$j" -lt "$n" ]; do idx="$idx $1"; set -- "$@" "$2"; shift 3; j=$((j + 1)); done
+  [ "$#" -gt 0 ] || return 0
+  echo @@stat; echo "$idx"
+  stat -c 'stat=%F|%U|%G|%u|%g|%a|%s|%X|%Y|%Z|%i|%d|%h' -- "$@"
+}
+sum_all() {
+  prog=$1; shift
+  n=$(($# / 3)) j=0 idx=
+  while [ "$j" -lt "$n" ]; do
+    if [ "$3" = "$prog" ]; then idx="$idx $1"; set -- "$@" "$2"; fi
+    shift 3; j=$((j + 1))
+  done
+  [ "$#" -gt 0 ] || return 0
+  echo "@@sum-$prog"; echo "$idx"
+  "$prog" -- "$@"
+}
+count=$(($# / 5)) i=0
+while [ "$i" -lt "$count" ]; do
   p=$1 flags=$2 sum=$3 owner=$4 group=$5
   shift 5
   echo "@@path-$i"
-  i=$((i + 1))
-  case $owner in ''|*[!0-9]*) if [ -n "$owner" ] && ! getent passwd "$owner" >/dev/null; then echo nouser; fi;; esac
-  case $group in ''|*[!0-9]*) if [ -n "$group" ] && ! getent group "$group" >/dev/null; then echo nogroup; fi;; esac
+  k=$i i=$((i + 1))
+  case $owner in ''|*[!0-9]*) if [ -n "$owner" ] && ! listed passwd "$owner"; then echo nouser; fi;; esac
+  case $group in ''|*[!0-9]*) if [ -n "$group" ] && ! listed group "$group"; then echo nogroup; fi;; esac
   case $flags in *follow*)
     if [ -L "$p" ]; then
       p=$(readlink -f -- "$p") || { echo unresolved; continue; }
       printf real=; printf '%s' "$p" | b64
     fi;;
   esac
-  if [ -d "$(dirname -- "$p")" ]; then echo parent=dir; fi
+  q=$p
+  while [ "$q" != / ] && [ "\${q%/}" != "$q" ]; do q=\${q%/}; done
+  case $q in /) parent=/;; /*/*) parent=\${q%/*};; /*) parent=/;; */*) parent=\${q%/*};; *) parent=.;; esac
+  if [ -d "$parent" ]; then echo parent=dir; fi
   if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo absent; continue; fi
-  stat -c 'stat=%F|%U|%G|%u|%g|%a|%s|%X|%Y|%Z|%i|%d|%h' -- "$p" || exit 1
   r=0 w=0 x=0
   [ -r "$p" ] && r=1
   [ -w "$p" ] && w=1
   [ -x "$p" ] && x=1
   echo "access=$r$w$x"
   if [ -L "$p" ]; then
+    sum=
     printf link=; readlink -- "$p" | b64
     printf source=; readlink -f -- "$p" | b64
   elif [ -f "$p" ] && [ -r "$p" ]; then
-    if [ -n "$sum" ]; then s=$("$sum" < "$p") || exit 1; echo "sum=\${s%% *}"; fi
     case $flags in *content*) printf content=; b64 < "$p" || exit 1;; esac
+  else
+    sum=
   fi
-done`;
+  set -- "$@" "$k" "$p" "$sum"
+done
+stat_all "$@" || exit 1
+for prog in md5sum sha1sum sha224sum sha256sum sha384sum sha512sum; do sum_all "$prog" "$@" || exit 1; done`;
 
 const CHECKSUM_PROGRAMS: Record<ChecksumAlgorithm, string> = {
   md5: "md5sum",
@@ -132,11 +174,30 @@ export function pathProbeArgv(requests: readonly PathRequest[]): string[] {
   );
 }
 
-/** The probe's output, one ProbedPath per request in order; a link that cannot be resolved is an error */
-export function parsePathProbe(stdout: string, requests: readonly PathRequest[]): ProbedPath[] {
+/**
+ * The probe's output, one ProbedPath per request in order; a link that cannot
+ * be resolved is an error. `runAs` is the user the probe ran as (the become
+ * user, or the login user), which the caller knows.
+ */
+export function parsePathProbe(stdout: string, requests: readonly PathRequest[], runAs: string): ProbedPath[] {
   const sections = splitSections(stdout);
-  const runAs = sections.get("runas")?.[0] ?? "";
-  return requests.map((request, index) => parsePath(request.path, runAs, sections.get(`path-${index}`) ?? []));
+  const probed = requests.map((request, index) => parsePath(request.path, runAs, sections.get(`path-${index}`) ?? []));
+  for (const [name, lines] of sections) {
+    if (name !== "stat" && !name.startsWith("sum-")) continue;
+    const [indexes = "", ...values] = lines;
+    indexes
+      .trim()
+      .split(/\s+/)
+      .forEach((index, at) => {
+        const path = probed[Number(index)];
+        const value = values[at];
+        if (path === undefined || value === undefined) return;
+        if (name === "stat") Object.assign(path, statFields(value.slice("stat=".length)));
+        // `sha256sum` starts a line with a backslash when it had to escape the file's name
+        else path.checksum = value.replace(/^\\/, "").split(" ")[0];
+      });
+  }
+  return probed;
 }
 
 /** base64 of a program's output: readlink's own newline is not part of the name */
@@ -152,13 +213,11 @@ function parsePath(path: string, runAs: string, lines: readonly string[]): Probe
     else if (line === "absent") probed.exists = false;
     else if (line === "unresolved") throw new ModuleFailure(`cannot resolve the symbolic link ${path}: a directory on its way does not exist`);
     else if (key === "real") probed.realPath = Buffer.from(value, "base64").toString("utf8");
-    else if (key === "stat") Object.assign(probed, statFields(value));
     else if (key === "access") {
       probed.readable = value[0] === "1";
       probed.writeable = value[1] === "1";
       probed.executable = value[2] === "1";
-    } else if (key === "sum") probed.checksum = value;
-    else if (key === "content") probed.content = Buffer.from(value, "base64");
+    } else if (key === "content") probed.content = Buffer.from(value, "base64");
     else if (key === "link") probed.linkTarget = decodeName(value);
     else if (key === "source") probed.linkSource = decodeName(value);
   }

@@ -105,7 +105,7 @@ export function bindTaskHost(name: string, conn: Connection, become: BecomeOptio
     async probePaths(requests) {
       if (requests.length === 0) return [];
       const stdout = await host.runChecked(pathProbeArgv(requests), { what: `inspecting ${requests.map((request) => request.path).join(", ")}` });
-      return parsePathProbe(stdout, requests);
+      return parsePathProbe(stdout, requests, become?.user ?? conn.loginUser);
     },
     async probePath(request) {
       const [probed] = await host.probePaths([request]);

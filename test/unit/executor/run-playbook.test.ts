@@ -312,6 +312,7 @@ describe("one variable scope per task and host", () => {
 function hostWithoutShell(name: string): Connection {
   return {
     hostName: name,
+    loginUser: "deploy",
     run: () => Promise.resolve({ exitCode: 127, stdout: "", stderr: "sh: 1: exec: /bin/sh: not found\n" }),
     writeFile: () => Promise.reject(new Error("this host takes no files")),
     readFile: () => Promise.resolve(undefined),

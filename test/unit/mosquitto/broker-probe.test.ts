@@ -1,4 +1,7 @@
 import { execa } from "execa";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { shellScript } from "../../../src/connection/quote.js";
 import { brokerArgs } from "../../../src/mosquitto/broker-args.js";
@@ -13,13 +16,26 @@ describe("finding the installed mosquitto", () => {
     expect(parseInstalledMosquitto(out("", "", "package mosquitto is not installed")).version).toBeUndefined();
   });
 
-  it("runs on a host whatever it has installed, and exits 0 with every section", async () => {
+  it("runs on a host whatever it has installed, and exits 0; the packages are asked only when mosquitto -h gives no version", async () => {
     const [command, ...rest] = shellScript(MOSQUITTO_VERSION_SCRIPT, []);
     const result = await execa(command ?? "sh", rest, { reject: false });
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/^@@help\n(.*\n)*@@dpkg\n(.*\n)*@@rpm/);
+    expect(result.stdout).toMatch(/^@@help\n/);
+    if (/^mosquitto version \d/m.test(result.stdout)) expect(result.stdout).not.toContain("@@dpkg");
+    else expect(result.stdout).toMatch(/^@@help\n(.*\n)*@@dpkg\n(.*\n)*@@rpm/);
     const { version } = parseInstalledMosquitto(result.stdout);
     if (version !== undefined) expect(version).toMatch(/^\d+\.\d+/);
+  });
+
+  it("reads the version from the first line of mosquitto -h, on a PATH where mosquitto prints a help", async () => {
+    const bin = await mkdtemp(join(tmpdir(), "fake-mosquitto-"));
+    // a stand-in for the binary: what 2.0.11 prints for -h, with its exit code 3
+    await writeFile(join(bin, "mosquitto"), "#!/bin/sh\nprintf 'mosquitto version 2.0.11\\n\\nmosquitto is an MQTT v5.0/v3.1.1/v3.1 broker.\\n'\nexit 3\n", { mode: 0o755 });
+    const [command, ...rest] = shellScript(MOSQUITTO_VERSION_SCRIPT, []);
+    const result = await execa(command ?? "sh", rest, { reject: false, env: { PATH: `${bin}:${process.env["PATH"] ?? ""}` } });
+    expect(result.stdout).toBe("@@help\nmosquitto version 2.0.11");
+    expect(parseInstalledMosquitto(result.stdout)).toEqual({ version: "2.0.11", versionSource: "mosquitto -h" });
+    await rm(bin, { recursive: true, force: true });
   });
 });
 

@@ -14,7 +14,7 @@ async function probe(requests: PathRequest[]): Promise<ProbedPath[]> {
   const result = await execa(command ?? "sh", args, { reject: false });
   expect(result.stderr).toBe("");
   expect(result.exitCode).toBe(0);
-  return parsePathProbe(result.stdout, requests);
+  return parsePathProbe(result.stdout, requests, userInfo().username);
 }
 
 beforeAll(async () => {
@@ -78,6 +78,36 @@ describe("the path probe on real files", () => {
     expect(odd?.linkTarget).toBe("a\nb");
   });
 
+  it("stats and sums many paths at once, each result landing on its own path, whatever its name holds", async () => {
+    const odd = join(dir, "we\\ird\nname");
+    await writeFile(odd, "odd\n");
+    await writeFile(join(dir, "plain"), "plain\n");
+    const [missing, oddFile, sub, plain, again] = await probe([
+      { path: join(dir, "nothing-here"), checksum: "sha256" },
+      { path: odd, checksum: "sha256", owner: "root", group: "root" },
+      { path: join(dir, "sub"), checksum: "sha256", owner: "root" },
+      { path: join(dir, "plain"), checksum: "md5", content: true },
+      { path: odd, checksum: "sha1", owner: "root" },
+    ]);
+    const md5 = (await execa("md5sum", [join(dir, "plain")])).stdout.split(" ")[0];
+    const sha1 = (await execa("sha1sum", ["-"], { input: "odd\n" })).stdout.split(" ")[0];
+    expect(missing).toMatchObject({ exists: false, parentIsDirectory: true });
+    expect(missing?.checksum).toBeUndefined();
+    expect(oddFile).toMatchObject({ kind: "file", size: 4, checksum: sha256("odd\n"), unknownOwner: false, unknownGroup: false });
+    expect(sub).toMatchObject({ kind: "directory" });
+    expect(sub?.checksum).toBeUndefined();
+    expect(plain).toMatchObject({ kind: "file", size: 6, checksum: md5, content: Buffer.from("plain\n") });
+    expect(again).toMatchObject({ kind: "file", checksum: sha1 });
+  });
+
+  it("finds a parent directory by the path's own text, trailing slashes and all", async () => {
+    const [root, top, nested, slashed] = await probe([{ path: "/" }, { path: "/tsible-no-such-top" }, { path: join(dir, "sub", "x") }, { path: `${join(dir, "sub")}//` }]);
+    expect(root).toMatchObject({ exists: true, kind: "directory", parentIsDirectory: true });
+    expect(top).toMatchObject({ exists: false, parentIsDirectory: true });
+    expect(nested).toMatchObject({ exists: false, parentIsDirectory: true });
+    expect(slashed).toMatchObject({ exists: true, kind: "directory", parentIsDirectory: true });
+  });
+
   it("knows existing owners and groups, by name and by id", async () => {
     const [file] = await probe([{ path: join(dir, "main.conf"), owner: "root", group: "0" }]);
     expect(file).toMatchObject({ unknownOwner: false, unknownGroup: false });
@@ -90,6 +120,6 @@ describe("the path probe on real files", () => {
   });
 
   it("asks nothing of the host for no paths", () => {
-    expect(parsePathProbe("@@runas\nroot\n", [])).toEqual([]);
+    expect(parsePathProbe("", [], "root")).toEqual([]);
   });
 });
