@@ -4,7 +4,6 @@
  * scripts).
  */
 import { constants, userInfo } from "node:os";
-import { execa } from "execa";
 import { CommandConnection, type CommandLogOptions, type Transport } from "./command-connection.js";
 import type { StartedProcess } from "./process.js";
 import type { Connection } from "./types.js";
@@ -15,6 +14,8 @@ class LocalTransport implements Transport {
   async start(argv: readonly string[]): Promise<StartedProcess> {
     const [file, ...args] = argv;
     if (file === undefined) throw new Error("empty command");
+    // loaded on first use: execa is a large part of the bundle, and most runs use ssh only
+    const { execa } = await import("execa");
     const child = execa(file, args, { stdin: "pipe", stdout: "pipe", stderr: "pipe", buffer: false, reject: false });
     const { stdin, stdout, stderr } = child;
     if (stdin === null || stdout === null || stderr === null) throw new Error("local command started without pipes");

@@ -1,5 +1,5 @@
 /** `assert`: fail the host unless every condition holds */
-import { z } from "zod";
+import * as z from "zod";
 import { ModuleFailure, defineModule } from "./types.js";
 
 const condition = z.union([z.string(), z.boolean()]);

@@ -5,7 +5,7 @@
  * for shell the text is the script. Neither can know its effect without
  * running, so in check mode they are skipped (Plan.unpredictable), as in Ansible.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ansibleBool } from "./system-args.js";
 import { quoteArgv, shellScript } from "../connection/quote.js";
 import { UserError } from "../errors.js";

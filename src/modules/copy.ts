@@ -4,7 +4,7 @@
  * `remote_src` is not supported.
  */
 import { readFile, stat } from "node:fs/promises";
-import { z } from "zod";
+import * as z from "zod";
 import { absolutePath, ansibleBool } from "./system-args.js";
 import { UserError } from "../errors.js";
 import { defineModule } from "./types.js";

@@ -1,5 +1,5 @@
 /** `debug`: print a message or a variable; never changes anything */
-import { z } from "zod";
+import * as z from "zod";
 import { defineModule } from "./types.js";
 
 export const debugModule = defineModule({

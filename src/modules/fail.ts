@@ -1,5 +1,5 @@
 /** `fail`: stop the host with a message (usually under `when:`) */
-import { z } from "zod";
+import * as z from "zod";
 import { ModuleFailure, defineModule } from "./types.js";
 
 export const failModule = defineModule({

@@ -4,7 +4,7 @@
  * Hard links and symbolic modes (u+rw) are not supported.
  */
 import { dirname } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { absolutePath, ansibleBool, notAbsolute } from "./system-args.js";
 import { shellScript } from "../connection/quote.js";
 import type { Change } from "./types.js";

@@ -11,7 +11,7 @@
  *
  * Results: `before` (null for a fresh clone), `after`, and `remote_url_changed`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { shellScript } from "../connection/quote.js";
 import { absolutePath, ansibleBool, nonNegativeInt } from "./system-args.js";
 import type { Change, ModuleContext, Plan } from "./types.js";

@@ -2,7 +2,7 @@
  * The `group` module: a local group present (with a gid) or absent, probed
  * with `getent group`, changed with groupadd / groupmod / groupdel.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ansibleBool, nonNegativeInt, systemName } from "./system-args.js";
 import { defineModule, ModuleFailure, type Change } from "./types.js";
 import { commandFailure } from "./host/task-host.js";

@@ -3,7 +3,7 @@
  * and in the running kernel (what `hostname` says now). Ansible's hostname
  * module with `name:` only; no /etc/hosts editing.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineModule, type Change } from "./types.js";
 
 // RFC 1123 labels joined by dots: nothing an option parser or a shell could misread

@@ -5,7 +5,7 @@
  * insertafter/insertbefore (EOF by default); an identical line already present
  * changes nothing.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { absolutePath, ansibleBool } from "./system-args.js";
 import type { Change } from "./types.js";
 import { defineModule, ModuleFailure } from "./types.js";

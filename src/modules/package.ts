@@ -15,7 +15,7 @@
  * So `state: latest` + `update_cache` without cache_valid_time compares against
  * the lists as they are; give cache_valid_time to have them refreshed first.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { UserError } from "../errors.js";
 import type { CommandResult } from "../connection/types.js";
 import type { Facts } from "../facts/types.js";

@@ -10,7 +10,7 @@
  * the Debian test fleet; systemd argv is unit-tested only (the fleet has no systemd).
  */
 import { commandFailure } from "./host/task-host.js";
-import { z } from "zod";
+import * as z from "zod";
 import { ansibleBool, systemName } from "./system-args.js";
 import { initdServiceManager } from "./service-initd.js";
 import { type RunArgv, type ServiceAction, type ServiceManager, type ServiceStatus } from "./service-managers.js";

@@ -1,5 +1,5 @@
 /** `set_fact`: set host variables for the rest of the run (the executor stores `ansible_facts`) */
-import { z } from "zod";
+import * as z from "zod";
 import { defineModule } from "./types.js";
 
 export const setFactModule = defineModule({

@@ -4,7 +4,7 @@
  * `checksum_algorithm: sha1` to compare with Ansible-produced values); it is
  * reported as `checksum` and as `checksum_<algorithm>`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { absolutePath, ansibleBool } from "./system-args.js";
 import { defineModule } from "./types.js";
 import type { ProbedPath } from "./host/path-probe.js";

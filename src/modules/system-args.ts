@@ -5,7 +5,7 @@
  * string "true", and a number may be the string "1500": these schemas accept
  * what Ansible accepts and hand the module clean types.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { parseAnsibleBool } from "../ansible-bool.js";
 
 /** A boolean written the Ansible way: true/false, yes/no, on/off, y/n, t/f, 1/0 */

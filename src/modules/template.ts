@@ -3,7 +3,7 @@
  * hold the result. An unchanged file costs one round trip (stat + sha256).
  */
 import { readFile } from "node:fs/promises";
-import { z } from "zod";
+import * as z from "zod";
 import { absolutePath, ansibleBool } from "./system-args.js";
 import { defineModule } from "./types.js";
 import { fileAttributeArgs } from "./files/file-args.js";

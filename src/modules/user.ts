@@ -9,7 +9,7 @@
  * `password` is an already-hashed crypt string, as in Ansible. It is held as a
  * Secret, passed to commands as a value to mask, and never described.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { shellScript } from "../connection/quote.js";
 import { Secret } from "../secrets.js";
 import { splitSections } from "./package-managers.js";

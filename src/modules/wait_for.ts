@@ -6,7 +6,7 @@
  * waits in check mode, as Ansible's does. `search_regex` is a POSIX extended
  * regular expression (grep -E), not Python's `re`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineModule, ModuleFailure } from "./types.js";
 
 const seconds = z.coerce.number().nonnegative();

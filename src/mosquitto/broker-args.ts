@@ -2,7 +2,7 @@
  * The `mosquitto_broker` module's arguments: the files a broker runs on, its
  * password file and users, and how to tell that it came back after a change.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ansibleBool, systemName } from "../modules/system-args.js";
 import { fileAttributeArgs, modeArg } from "../modules/files/file-args.js";
 import { configLineProblem } from "./config-line.js";

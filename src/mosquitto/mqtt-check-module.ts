@@ -9,7 +9,7 @@
  * A failed check fails the task with the per-check report.
  */
 import { readFile } from "node:fs/promises";
-import { z } from "zod";
+import * as z from "zod";
 import type { AclRule } from "./acl.js";
 import type { BrokerUser } from "./verify.js";
 import { Secret } from "../secrets.js";

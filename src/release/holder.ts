@@ -3,7 +3,7 @@
  * the host's lock file, so a refusal can name the person, process and machine.
  */
 import os from "node:os";
-import { z } from "zod";
+import * as z from "zod";
 
 export const lockHolderSchema = z.object({
   user: z.string(),

@@ -3,8 +3,7 @@
  * infra, when, from where, and from which commit of the inventory repository.
  */
 import os from "node:os";
-import { execa } from "execa";
-import { z } from "zod";
+import * as z from "zod";
 import { releaseUser } from "./holder.js";
 
 export interface GitState {
@@ -39,6 +38,8 @@ export type ReleaseBase = Omit<ReleaseRecord, "result" | "host" | "changed">;
 
 /** The commit of the git work tree holding `dir`, or null when it is not in one (or git is missing) */
 export async function gitState(dir: string): Promise<GitState | null> {
+  // loaded on first use: execa is a large part of the bundle
+  const { execa } = await import("execa");
   const git = (args: string[]) => execa("git", ["-C", dir, ...args], { reject: false, stdin: "ignore" });
   const head = await git(["rev-parse", "--verify", "HEAD"]).catch(() => undefined);
   if (!head || head.exitCode !== 0) return null;

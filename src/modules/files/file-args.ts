@@ -1,7 +1,7 @@
 /**
  * The arguments every file module shares: owner, group and mode.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { normalizeMode } from "../host/file-mode.js";
 
 /** zod type of `mode:`; yields "0644"-style strings */
