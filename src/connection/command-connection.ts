@@ -98,6 +98,11 @@ export class CommandConnection implements Connection {
     throw new RemoteFileError(this.hostName, path, `cannot read ${path}: ${firstLines(result.stderr)} (exit ${result.exitCode})`);
   }
 
+  prepare(become: BecomeOptions): void {
+    if (this.#logging.sessions === false) return;
+    this.#session(become).catch(() => undefined);
+  }
+
   async ping(): Promise<void> {
     await this.exec(["true"]);
   }

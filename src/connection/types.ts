@@ -56,6 +56,11 @@ export interface Connection {
   writeFile(path: string, content: Buffer | string, options?: WriteFileOptions): Promise<void>;
   /** Read a whole file; undefined when it does not exist */
   readFile(path: string, options?: { become?: BecomeOptions | undefined }): Promise<Buffer | undefined>;
+  /**
+   * Start what commands under this become will run through (its shell, sudo's start-up
+   * included) ahead of the first such command; failures surface on that command
+   */
+  prepare?(become: BecomeOptions): void;
   /** Resolves when the host still answers; throws UnreachableError when the connection is gone */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -52,12 +52,28 @@ export class PlayRunner {
     this.options.reporter.taskStart(info);
     await this.forEachHost(this.active(this.hosts), info, async (host) => {
       try {
+        this.startBecomeSession(host);
         await host.facts();
         return { status: "ok", changed: false, failed: false, skipped: false, changes: [], diff: [], data: {} };
       } catch (error) {
         return errorResult(error);
       }
     });
+  }
+
+  /**
+   * A play that becomes will need its become shell on every host: start it (sudo's own
+   * start-up) while the facts are gathered, instead of after. Only when nothing in its settings
+   * needs templating or a password, so a guess can cost nothing but an idle shell.
+   */
+  private startBecomeSession(host: HostState): void {
+    if (!this.play.become) return;
+    const become = resolveBecome({ play: { become: true, becomeUser: this.play.becomeUser }, vars: this.varsFor(host, {}, undefined) });
+    if (become === undefined || become.password !== undefined || become.user.includes("{{")) return;
+    host.connection().then(
+      (conn) => conn.prepare?.(become),
+      () => undefined,
+    );
   }
 
   private active(hosts: HostState[]): HostState[] {
