@@ -40,6 +40,63 @@ export function floorScript(paths: FloorPaths): string {
   ].join("\n");
 }
 
+/**
+ * The floor of a first deploy: one ssh connection per host and ONE remote shell (bash, for its
+ * /dev/tcp) that creates the directories, writes the four managed files (each to a temp file,
+ * owner and mode set, renamed into place), restarts the broker and waits for its port. It installs
+ * nothing, as mosquitto is in the fleet's base. The files are the bytes tsible's own first deploy
+ * left on a host (read back by bench/run.ts), so both write exactly the same thing.
+ */
+export function floorFirstScript(files: Record<"config" | "bridges" | "acl" | "passwd", string>, port: number, paths: FloorPaths = defaultFloorPaths): string {
+  const q = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+  const destinations = {
+    config: paths.mainConfig,
+    bridges: `${paths.configDir}/conf.d/tsible-bridges.conf`,
+    acl: `${paths.configDir}/acl`,
+    passwd: `${paths.configDir}/passwd`,
+  };
+  const lines = [
+    "set -e",
+    `install -d -o mosquitto -g mosquitto -m 0750 ${[paths.configDir, `${paths.configDir}/conf.d`, paths.dataDir].map(q).join(" ")}`,
+    `install -d -o mosquitto -g mosquitto -m 0755 ${q(paths.pidDir)}`,
+  ];
+  for (const [key, dest] of Object.entries(destinations) as Array<[keyof typeof destinations, string]>) {
+    // read back as "owner:group mode" on the first line, then the content
+    const [attributes = "", ...content] = files[key].split("\n");
+    const [owners = "root:root", mode = "644"] = attributes.split(" ");
+    lines.push(
+      `tmp=$(mktemp ${q(`${dest}.XXXXXX`)})`,
+      `base64 -d > "$tmp" <<'EOF'`,
+      Buffer.from(content.join("\n")).toString("base64"),
+      "EOF",
+      `chown ${q(owners)} "$tmp"; chmod ${q(mode)} "$tmp"; mv -f "$tmp" ${q(dest)}`,
+    );
+  }
+  lines.push(
+    "service mosquitto restart >/dev/null",
+    `for i in $(seq 100); do if (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null; then echo floor-first-done; exit 0; fi; sleep 0.1; done`,
+    "echo 'the broker never answered' >&2; exit 1",
+    "",
+  );
+  return lines.join("\n");
+}
+
+/** `scriptFor` gives each host its script: the bridge file names the host (its remote_clientid) */
+export async function runFloorFirst(hosts: BenchHost[], knownHostsFile: string, user: string, scriptFor: (host: BenchHost) => string): Promise<FloorRun> {
+  const scripts = hosts.map(scriptFor);
+  const started = performance.now();
+  const results = await Promise.all(hosts.map((host, index) => checkHost(host, knownHostsFile, user, scripts[index]!, "sudo -n bash -s")));
+  const wallMs = performance.now() - started;
+  const failures: string[] = [];
+  const outputs = new Map<string, string>();
+  results.forEach((result, index) => {
+    const host = hosts[index]!;
+    outputs.set(host.name, result.stdout);
+    if (result.code !== 0 || !/floor-first-done/.test(result.stdout)) failures.push(`${host.name}: exit ${result.code} ${result.stderr.trim()}`);
+  });
+  return { wallMs, failures, outputs };
+}
+
 export interface FloorRun {
   wallMs: number;
   failures: string[];
@@ -62,7 +119,7 @@ export async function runFloor(hosts: BenchHost[], knownHostsFile: string, user:
   return { wallMs, failures, outputs };
 }
 
-function checkHost(host: BenchHost, knownHostsFile: string, user: string, script: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function checkHost(host: BenchHost, knownHostsFile: string, user: string, script: string, remoteCommand = "sudo -n sh -s"): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       "ssh",
@@ -76,7 +133,7 @@ function checkHost(host: BenchHost, knownHostsFile: string, user: string, script
         "-i", host.keyFile,
         "-l", user,
         host.address,
-        "sudo -n sh -s",
+        remoteCommand,
       ],
       { stdio: ["pipe", "pipe", "pipe"] },
     );

@@ -9,17 +9,18 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpus, release, totalmem } from "node:os";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { runFloor } from "./floor.js";
+import { floorFirstScript, runFloor, runFloorFirst } from "./floor.js";
 import { compareManagedFiles, readManagedFiles, type ManagedFiles } from "./lib/equivalence.js";
 import { downAll, freshFleet, type BenchFleet } from "./lib/fleet.js";
 import { parseRecap, type TimedRun } from "./lib/measure.js";
 import { loadResults, saveResults, type Machine, type Sample, type ScenarioName, type SizeResult, type Tool } from "./lib/report.js";
-import { BENCH_USER, writeScenarioFiles } from "./lib/scenario-files.js";
-import { closeAnsibleMasters, runAnsible, runTsible, type Scenario, type ToolContext } from "./lib/tools.js";
+import { BENCH_BROKER_PORT, BENCH_USER, writeScenarioFiles } from "./lib/scenario-files.js";
+import { closeAnsibleMasters, resourceReportFile, runAnsible, runTsible, type Scenario, type ToolContext } from "./lib/tools.js";
+import type { ResourceReport } from "../src/cli/resource-report.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = path.join(repo, "bench/out");
@@ -79,9 +80,13 @@ function prepare(): Machine {
   };
 }
 
-function sampleOf(run: TimedRun, hosts: number): Sample {
+function sampleOf(run: TimedRun, hosts: number, resourcesFile?: string): Sample {
   const recap = parseRecap(run.stdout);
+  const resources = resourcesFile !== undefined && existsSync(resourcesFile) ? (JSON.parse(readFileSync(resourcesFile, "utf8")) as ResourceReport) : undefined;
   return {
+    fdsAtStart: resources?.fdsAtStart,
+    fdsAtEnd: resources?.fdsAtEnd,
+    liveAtEnd: resources === undefined ? undefined : Object.values(resources.liveResources).reduce((sum, count) => sum + count, 0),
     wallMs: run.wallMs,
     maxRssKb: run.maxRssKb,
     treePeakPssKb: run.treePeakPssKb,
@@ -106,7 +111,7 @@ async function benchSize(n: number, result: SizeResult, save: () => void): Promi
       logFile: path.join(dir, "logs", `${label}.log`),
     };
     const run = await (name === "tsible" ? runTsible : runAnsible)(scenario, context);
-    const sample = sampleOf(run, n);
+    const sample = sampleOf(run, n, name === "tsible" ? resourceReportFile(context.logFile) : undefined);
     log(`  ${label}: ${(sample.wallMs / 1000).toFixed(2)} s, exit ${sample.exitCode}, unchanged hosts ${sample.unchangedHosts}/${n}, failed ${sample.failedHosts}, rss ${(sample.maxRssKb / 1024).toFixed(0)} MB`);
     if (sample.exitCode !== 0 || sample.failedHosts > 0) {
       throw new Error(`${label} failed (exit ${sample.exitCode}); see ${context.logFile}`);
@@ -135,6 +140,18 @@ async function benchSize(n: number, result: SizeResult, save: () => void): Promi
     await boot();
     push("first", "tsible", await tool("tsible", "first", fleet, files, `first-tsible-${i}`));
     if (i === 1) tsibleFiles = readManagedFiles(fleet.hosts[0]!, fleet.knownHostsFile, BENCH_USER);
+    if (withFloor && tsibleFiles) {
+      // the floor's first deploy writes the very bytes tsible's first deploy wrote, on fresh hosts
+      await boot();
+      const deployed = tsibleFiles;
+      const readFrom = fleet.hosts[0]!.name;
+      const floor = await runFloorFirst(fleet.hosts, fleet.knownHostsFile, BENCH_USER, (host) =>
+        floorFirstScript({ ...deployed, bridges: deployed.bridges.split(readFrom).join(host.name) }, BENCH_BROKER_PORT),
+      );
+      if (floor.failures.length > 0) throw new Error(`floor first deploy failed: ${floor.failures.join("; ")}`);
+      log(`  first-floor-${i}: ${(floor.wallMs / 1000).toFixed(2)} s`);
+      push("first", "floor", { wallMs: floor.wallMs, maxRssKb: 0, treePeakPssKb: 0, exitCode: 0, unchangedHosts: 0, failedHosts: 0 });
+    }
     // an untimed full Ansible run: worth it at small sizes only (the answer does not depend on N)
     if (i === 1 && n <= 5 && withAnsible) {
       // Ansible on hosts tsible deployed: only its own password hashes (other salts) should change
@@ -177,16 +194,28 @@ async function benchSize(n: number, result: SizeResult, save: () => void): Promi
   await closeAnsibleMasters(controlPathDir);
 }
 
+/** `tsible --version`, five times: the start-up every run pays, median wall ms */
+function startupMs(): number {
+  const walls = Array.from({ length: 5 }, () => {
+    const started = performance.now();
+    spawnSync(process.execPath, [path.join(repo, "dist/bin/tsible.js"), "--version"], { stdio: "ignore" });
+    return performance.now() - started;
+  }).sort((a, b) => a - b);
+  return walls[2]!;
+}
+
 async function main(): Promise<void> {
   const machine = prepare();
   mkdirSync(outDir, { recursive: true });
   const jsonFile = path.join(repo, "bench/results.json");
   const markdownFile = path.join(repo, "bench/results.md");
   const results = loadResults(jsonFile, machine);
+  results.startupMs = startupMs();
   for (const n of sizes) {
     log(`${n} hosts: ${firstRuns} first deploys per tool, ${runs} no-op and check runs per tool`);
     const result: SizeResult = { size: n, forks: forksFor(n), date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", samples: { first: {}, noop: {}, check: {} }, equivalence: [], crossTool: [], notes: [] };
-    results.sizes[String(n)] = result;
+    // a size measured with fewer forks than hosts is kept beside the same size at full forks
+    results.sizes[forksFor(n) === n ? String(n) : `${n}@forks${forksFor(n)}`] = result;
     const save = () => saveResults(jsonFile, markdownFile, results);
     try {
       await benchSize(n, result, save);

@@ -9,8 +9,10 @@ import type { BenchHost } from "./fleet.js";
 
 export const BENCH_USER = "deploy";
 
+export const BENCH_BROKER_PORT = 20200;
+
 export const groupVars = `# Written by bench/run.ts: the variables both tsible and Ansible deploy with.
-mqtt_broker_port: 20200
+mqtt_broker_port: ${BENCH_BROKER_PORT}
 mqtt_username: smc
 mqtt_password: "smc pass 1"
 mqtt_users:

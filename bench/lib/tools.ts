@@ -17,6 +17,10 @@ export interface ToolContext {
   logFile: string;
 }
 
+export function resourceReportFile(logFile: string): string {
+  return `${logFile}.resources.json`;
+}
+
 export function runTsible(scenario: Scenario, context: ToolContext): Promise<TimedRun> {
   const args = [
     path.join(context.repo, "dist/bin/tsible.js"),
@@ -28,7 +32,8 @@ export function runTsible(scenario: Scenario, context: ToolContext): Promise<Tim
   if (scenario === "check") args.push("--check", "--diff", "-e", `@${context.changeFile}`);
   return runTimed(process.execPath, args, {
     cwd: context.repo,
-    env: { ...process.env, NO_COLOR: "1" },
+    // what the run still holds as it ends (src/cli/resource-report.ts): leaks show there
+    env: { ...process.env, NO_COLOR: "1", TSIBLE_RESOURCE_REPORT: resourceReportFile(context.logFile) },
     logFile: context.logFile,
   });
 }

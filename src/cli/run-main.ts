@@ -5,8 +5,11 @@
  * the close of a connection that is already gone), Node would exit with code 0 and nothing
  * printed, which a pipeline reads as success. That ends as an internal error instead.
  */
+import { resourceReporter } from "./resource-report.js";
+
 export function runMain(command: string, main: () => Promise<number>, internalErrorCode: number): void {
   let settled = false;
+  const reportResources = resourceReporter();
   const fail = (message: string): void => {
     process.stderr.write(`${command}: internal error: ${message}\n`);
     process.exitCode = internalErrorCode;
@@ -20,6 +23,8 @@ export function runMain(command: string, main: () => Promise<number>, internalEr
     (code) => {
       settled = true;
       process.exitCode = code;
+      // after the handlers of the last closes have run
+      setImmediate(reportResources);
     },
     (error: unknown) => {
       settled = true;

@@ -17,13 +17,15 @@ export const WRITE_FILE_SCRIPT = `set -eu
 dest=$1 mode=$2 owner=$3 group=$4 size=$5 sum=$6
 # replace the file a symlink points to, not the link (what a user editing /etc/x expects)
 if [ -L "$dest" ]; then dest=$(readlink -f -- "$dest"); fi
-tmp=$(mktemp "$(dirname -- "$dest")/.tsible-tmp.XXXXXXXXXX")
+case $dest in /*/*|[!/]*/*) dir=\${dest%/*};; /*) dir=/;; *) dir=.;; esac
+tmp=$(mktemp "$dir/.tsible-tmp.XXXXXXXXXX")
 trap 'rm -f -- "$tmp"' EXIT
 trap 'exit 129' HUP INT TERM
 cat > "$tmp"
-got=$(($(wc -c < "$tmp")))
-if [ "$got" != "$size" ]; then
-  echo "received $got of $size bytes: the upload was cut short; $dest was left as it was" >&2
+# one stat: the received size, and an existing file's mode and owner (each process counts on a small host)
+if [ -e "$dest" ]; then set -- $(stat -c '%s %a %u %g' -- "$tmp" "$dest"); else set -- $(stat -c '%s' -- "$tmp"); fi
+if [ "\${1:-}" != "$size" ]; then
+  echo "received \${1:-no} of $size bytes: the upload was cut short; $dest was left as it was" >&2
   exit 75
 fi
 got=$(sha256sum < "$tmp")
@@ -31,13 +33,21 @@ if [ "\${got%% *}" != "$sum" ]; then
   echo "the received bytes differ from what was sent (sha256); $dest was left as it was" >&2
   exit 75
 fi
-if [ -e "$dest" ]; then
-  [ -n "$mode" ] || mode=$(stat -c %a -- "$dest")
-  if [ "$(id -u)" = 0 ]; then chown -- "$(stat -c %u:%g -- "$dest")" "$tmp"; fi
+# the effective uid, read by the shell itself; only root keeps another user's ownership
+uid=
+if [ -r /proc/self/status ]; then
+  while read -r key real effective rest; do if [ "$key" = Uid: ]; then uid=$effective; break; fi; done < /proc/self/status
+fi
+[ -n "$uid" ] || uid=$(id -u)
+if [ "$#" -gt 4 ]; then
+  [ -n "$mode" ] || mode=$6
+  if [ "$uid" = 0 ]; then
+    [ -n "$owner" ] || owner=$7
+    [ -n "$group" ] || group=$8
+  fi
 fi
 [ -n "$mode" ] || mode=0644
-if [ -n "$owner" ]; then chown -- "$owner" "$tmp"; fi
-if [ -n "$group" ]; then chgrp -- "$group" "$tmp"; fi
+if [ -n "$owner" ] || [ -n "$group" ]; then chown -- "$owner\${group:+:$group}" "$tmp"; fi
 chmod -- "$mode" "$tmp"
 mv -f -- "$tmp" "$dest"
 `;

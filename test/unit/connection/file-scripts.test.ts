@@ -3,7 +3,7 @@
  * bytes of the announced size and checksum may replace the destination.
  */
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -63,5 +63,50 @@ describe("the write script", () => {
     const result = await write(dest, newBytes, Buffer.alloc(0));
     expect(result.exitCode).toBe(75);
     await expect(readFile(dest)).rejects.toThrow(/ENOENT/);
+  });
+
+  // what a write leaves as owner, group and mode: root keeps an existing file's; others cannot
+  const attributes = async (path: string) => {
+    const info = await stat(path);
+    return `${info.uid}:${info.gid} ${(info.mode & 0o7777).toString(8)}`;
+  };
+  const writeAs = (dest: string, options: { mode?: string; owner?: string; group?: string; uid?: number }) => {
+    const args = ["-c", WRITE_FILE_SCRIPT, "sh", dest, options.mode ?? "", options.owner ?? "", options.group ?? "", String(newBytes.length), sha256(newBytes)];
+    const asUser = options.uid === undefined ? ["sh", ...args] : ["setpriv", `--reuid=${options.uid}`, `--regid=${options.uid}`, "--clear-groups", "sh", ...args];
+    return execa(asUser[0]!, asUser.slice(1), { input: newBytes, reject: false });
+  };
+  const rootOnly = process.getuid?.() === 0 ? it : it.skip;
+
+  rootOnly("as root, keeps an existing file's owner, group and mode unless told otherwise", async () => {
+    const dest = join(dir, "kept.conf");
+    await writeFile(dest, oldBytes);
+    await chown(dest, 65534, 65534);
+    await chmod(dest, 0o600);
+    expect((await writeAs(dest, {})).exitCode).toBe(0);
+    expect(await attributes(dest)).toBe("65534:65534 600");
+    expect((await writeAs(dest, { group: "0" })).exitCode).toBe(0);
+    expect(await attributes(dest)).toBe("65534:0 600");
+    expect((await writeAs(dest, { owner: "0", mode: "0640" })).exitCode).toBe(0);
+    expect(await attributes(dest)).toBe("0:0 640");
+    expect(await readFile(dest)).toEqual(newBytes);
+  });
+
+  rootOnly("a new file gets mode 0644 and the writer's owner", async () => {
+    const dest = join(dir, "fresh.conf");
+    expect((await writeAs(dest, {})).exitCode).toBe(0);
+    expect(await attributes(dest)).toBe("0:0 644");
+  });
+
+  rootOnly("as another user, replaces a file it may replace without trying to keep another's ownership", async () => {
+    const shared = await mkdtemp(join(tmpdir(), "tsible-write-shared-"));
+    await chmod(shared, 0o777);
+    const dest = join(shared, "theirs.conf");
+    await writeFile(dest, oldBytes);
+    await chmod(dest, 0o640);
+    const result = await writeAs(dest, { uid: 65534 });
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+    expect(await attributes(dest)).toBe("65534:65534 640");
+    await rm(shared, { recursive: true, force: true });
   });
 });
