@@ -66,7 +66,7 @@ export class CommandConnection implements Connection {
   async exec(argv: readonly string[], options: RunOptions = {}): Promise<RawResult> {
     if (this.#logging.sessions !== false) {
       const command = withCwdAndEnv(argv, options);
-      this.#log(command, options, options.become === undefined ? "" : `(as ${options.become.user}) `);
+      this.#log(command, options, options.become === undefined ? "" : `[sudo -u ${options.become.user}] `);
       const session = await this.#session(options.become);
       return session.run(command, options.stdin);
     }

@@ -53,7 +53,9 @@ done
 export function encodeCommandLine(argv: readonly string[]): string {
   // exactly the form `shellScript` makes (the name is "sh", as the session's own $0)
   const [program, flag, script, name, ...args] = argv;
-  const words = program === "sh" && flag === "-c" && script !== undefined && name === "sh" ? ["tsible_script", script, name, ...args] : argv;
+  // any other command replaces the subshell (`exec`, as sudo's wrapper did): no second fork; a
+  // shell builtin is not a program, and fails as it did behind sudo
+  const words = program === "sh" && flag === "-c" && script !== undefined && name === "sh" ? ["tsible_script", script, name, ...args] : ["exec", ...argv];
   return quoteArgv(words).replace(/\n/g, `'"$tsible_nl"'`);
 }
 

@@ -168,6 +168,10 @@ export class PlayRunner {
       case "clear_facts":
         for (const host of hosts) if (applies(host)) host.clearFacts();
         return;
+      case "reset_connection":
+        // the next task logs in again: a group the login user was just added to counts from then on
+        await Promise.all(hosts.filter(applies).map((host) => host.close()));
+        return;
       case "noop":
         return;
     }

@@ -4,10 +4,10 @@
  * available` (which lists packages that are not installed, and for installed
  * ones only newer versions), in one round trip.
  *
- * HONESTY NOTE: dnf/yum command lines are unit-tested only; never run against
- * a real dnf/yum. The test fleet is Debian. The parsers are tested on output
- * in the formats shown in public bug reports and mailing lists (see
- * test/unit/modules/package-rpm.test.ts).
+ * Run for real (dnf 4, and yum as the same program) against a local rpm
+ * repository on the test fleet's centos and amzn hosts:
+ * test/e2e/modules-systemd-rpm.test.ts. The parsers are also unit-tested on
+ * output in the formats public bug reports show (test/unit/modules/package-rpm.test.ts).
  */
 import { shellScript } from "../connection/quote.js";
 import { ModuleFailure } from "./types.js";

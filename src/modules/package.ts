@@ -3,9 +3,9 @@
  * the manager fixed. They are separate modules rather than aliases because a
  * plan cannot see which name the task used.
  *
- * HONESTY NOTE: apt is proven for real on the Debian test fleet (local apt
- * repository, test/e2e/modules-system.test.ts). dnf/yum command lines are
- * unit-tested only; never run against a real dnf/yum.
+ * Proven for real on the test fleet: apt on Debian hosts (local apt
+ * repository, test/e2e/modules-system.test.ts), dnf and yum on the centos and
+ * amzn hosts (local rpm repository, test/e2e/modules-systemd-rpm.test.ts).
  *
  * update_cache follows Ansible: with cache_valid_time the lists are refreshed
  * when older than that many seconds (apt only), and that refresh is a change;

@@ -6,8 +6,9 @@
  * As in Ansible, `restarted` and `reloaded` are always a change; on a stopped
  * service both start it. `started` on a running service is ok.
  *
- * HONESTY NOTE: the init.d path (service_mgr sysvinit and none) is proven on
- * the Debian test fleet; systemd argv is unit-tested only (the fleet has no systemd).
+ * Both paths run for real on the test fleet: init.d on the Debian hosts
+ * without init, systemctl on the hosts booted by systemd
+ * (test/e2e/modules-systemd-rpm.test.ts, test/e2e/host-kinds.test.ts).
  */
 import { commandFailure } from "./host/task-host.js";
 import * as z from "zod";

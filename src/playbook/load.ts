@@ -278,7 +278,7 @@ class Loader {
 
   meta(entry: Raw, location: SourceLocation, own: Inheritable): Meta {
     const action = entry.meta;
-    const actions = ["flush_handlers", "noop", "end_play", "end_host", "clear_facts"] as const;
+    const actions = ["flush_handlers", "noop", "end_play", "end_host", "clear_facts", "reset_connection"] as const;
     const known = actions.find((candidate) => candidate === action);
     if (!known) throw new UserError(`unknown meta action '${String(action)}'`, { location, hint: `use one of ${actions.join(", ")}` });
     return {

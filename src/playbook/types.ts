@@ -67,7 +67,7 @@ export interface Include extends Common {
 
 export interface Meta extends Origin {
   kind: "meta";
-  action: "flush_handlers" | "noop" | "end_play" | "end_host" | "clear_facts";
+  action: "flush_handlers" | "noop" | "end_play" | "end_host" | "clear_facts" | "reset_connection";
   name?: string | undefined;
   when: unknown[];
   tags: string[];

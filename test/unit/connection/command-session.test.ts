@@ -25,12 +25,12 @@ describe("the command session's protocol", () => {
   it("sends a command as one line, whatever newlines its values hold", () => {
     const line = encodeCommandLine(["printf", "%s", "a\nb", "it's"]);
     expect(line).not.toContain("\n");
-    expect(line).toBe(`printf %s 'a'"$tsible_nl"'b' 'it'\\''s'`);
+    expect(line).toBe(`exec printf %s 'a'"$tsible_nl"'b' 'it'\\''s'`);
   });
 
   it("runs tsible's own scripts in the shell's subshell, with their arguments as positional parameters", async () => {
     expect(encodeCommandLine(["sh", "-c", 'echo "$1"', "sh", "a\nb"])).toBe(`tsible_script 'echo "$1"' sh 'a'"$tsible_nl"'b'`);
-    expect(encodeCommandLine(["/bin/sh", "-c", "echo"])).toBe("/bin/sh -c echo");
+    expect(encodeCommandLine(["/bin/sh", "-c", "echo"])).toBe("exec /bin/sh -c echo");
     const session = await CommandSession.open({ hostName: "h", start: startLocal });
     const result = await session.run(["sh", "-c", 'printf "%s|" "$0" "$#" "$@"; shift; exit 4', "sh", "a b", "", "c\nd"]);
     expect(result.stdout.toString()).toBe("sh|3|a b||c\nd|");
@@ -77,12 +77,14 @@ describe("the command session's protocol", () => {
     session.close();
   });
 
-  it("isolates builtins: cd, exit and variables do not change the session", async () => {
+  it("runs a program in place of its subshell; neither a builtin nor a script changes the session", async () => {
     const session = await CommandSession.open({ hostName: "h", start: startLocal });
+    // `$$` in tsible's own script is the session shell's pid; a program's parent is that shell
+    const shellPid = (await session.run(["sh", "-c", "echo $$", "sh"])).stdout.toString();
+    expect((await session.run(["sh", "-c", "echo $PPID"])).stdout.toString()).toBe(shellPid);
     const before = (await session.run(["pwd"])).stdout.toString();
-    await session.run(["cd", "/"]);
-    expect((await session.run(["exit", "3"])).exitCode).toBe(3);
-    await session.run(["tsible_token=x"]);
+    expect((await session.run(["cd", "/"])).exitCode).toBe(127);
+    expect((await session.run(["sh", "-c", "cd / && tsible_token=x && exit 3", "sh"])).exitCode).toBe(3);
     expect((await session.run(["pwd"])).stdout.toString()).toBe(before);
     expect((await session.run(["echo", "still here"])).stdout.toString()).toBe("still here\n");
     session.close();
@@ -97,7 +99,7 @@ describe("the command session's protocol", () => {
 
   it("fails the command in flight when the shell dies, and says the command may have run", async () => {
     const session = await CommandSession.open({ hostName: "h1", start: startLocal });
-    const running = session.run(["sleep", "5"]);
+    const running = session.run(["sleep", "2"]);
     setTimeout(() => lastChild?.kill("SIGKILL"), 100);
     await expect(running).rejects.toBeInstanceOf(SessionEndedError);
     await expect(running).rejects.toThrow(/h1: the shell running tsible's commands ended \(exit 137\).*may or may not have run/);
@@ -107,11 +109,11 @@ describe("the command session's protocol", () => {
 
   it("a connection starts a new shell once its shell has died", async () => {
     const conn = openLocalConnection("localhost");
-    // `$$` in the shell's own subshell is the shell's pid
-    const pid = (await conn.run(["eval", "echo $$"])).stdout.trim();
-    expect((await conn.run(["eval", "echo $$"])).stdout.trim()).toBe(pid);
-    await expect(conn.run(["eval", "kill -9 $$; sleep 5"])).rejects.toBeInstanceOf(SessionEndedError);
-    const after = await conn.run(["eval", "echo $$"]);
+    // `$$` in tsible's own script is the session shell's pid
+    const pid = (await conn.run(["sh", "-c", "echo $$", "sh"])).stdout.trim();
+    expect((await conn.run(["sh", "-c", "echo $$", "sh"])).stdout.trim()).toBe(pid);
+    await expect(conn.run(["sh", "-c", "kill -9 $$; sleep 2", "sh"])).rejects.toBeInstanceOf(SessionEndedError);
+    const after = await conn.run(["sh", "-c", "echo $$", "sh"]);
     expect(after.exitCode).toBe(0);
     expect(after.stdout.trim()).not.toBe(pid);
     await conn.close();

@@ -97,6 +97,24 @@ describe("running a playbook", () => {
     expect(reporter.stats.b).toMatchObject({ ignored: 1, failures: 0, skipped: 1 });
   });
 
+  it("logs in again after meta: reset_connection (a new session shell), and not before", async () => {
+    const { reporter, exitCode } = await run(`
+- hosts: group1
+  gather_facts: false
+  tasks:
+    - { name: first, shell: "echo $PPID", register: first, changed_when: false }
+    - { name: same, shell: "echo $PPID", register: same, changed_when: false }
+    - meta: reset_connection
+    - { name: after, shell: "echo $PPID", register: after, changed_when: false }
+`);
+    expect(exitCode).toBe(0);
+    const shellOf = (task: string, host: string) => reporter.results.find((entry) => entry.task === task && entry.host === host)!.result.data["stdout"];
+    for (const host of ["a", "b"]) {
+      expect(shellOf("same", host)).toBe(shellOf("first", host));
+      expect(shellOf("after", host)).not.toBe(shellOf("first", host));
+    }
+  });
+
   it("rescues failures, runs always, and runs a notified handler once at the end", async () => {
     const { reporter, dir, exitCode } = await run(`
 - hosts: group1
