@@ -141,10 +141,13 @@ export const mosquittoBrokerModule = defineModule({
   name: "mosquitto_broker",
   args: brokerArgs,
   async plan(ctx, args) {
-    const wantedContents = await Promise.all(args.files.map((file) => fileContent(ctx, file)));
     const run: RunArgv = (argv) => ctx.host.run(argv);
     const manager = serviceManagerFor(await ctx.facts(), run);
-    const { installed, files, status } = await probeHost(ctx, args, manager);
+    // the probes are on their way while the templates render: neither needs the other
+    const [{ installed, files, status }, wantedContents] = await Promise.all([
+      probeHost(ctx, args, manager),
+      Promise.all(args.files.map((file) => fileContent(ctx, file))),
+    ]);
     const version = installed.version ?? "";
     const format = hashFormatForVersion(version);
 
