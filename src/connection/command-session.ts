@@ -76,6 +76,11 @@ class StreamFramer {
     this.#token = Buffer.from(token);
   }
 
+  /** What arrived since the last token: the words of a shell that ended mid-command */
+  unframed(): string {
+    return Buffer.concat([...this.#body, this.#pending]).toString("utf8").trim();
+  }
+
   push(chunk: Buffer): void {
     this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
     for (;;) {
@@ -112,9 +117,10 @@ interface PendingCommand {
 
 /** Thrown when the session's shell ends while a command runs; whether the command ran is unknown */
 export class SessionEndedError extends TsibleError {
-  constructor(hostName: string, who: string, exitCode: number) {
+  constructor(hostName: string, who: string, exitCode: number, said: string) {
+    const words = said === "" ? "" : `: ${said.split("\n").slice(-3).join(" / ")}`;
     super(
-      `${hostName}: the shell running tsible's commands${who} ended (exit ${exitCode}) before the command finished; it may or may not have run`,
+      `${hostName}: the shell running tsible's commands${who} ended (exit ${exitCode}) before the command finished; it may or may not have run${words}`,
       { kind: "failed", hint: "run again; if it happens again, look at the host's logs (was the shell killed?)" },
     );
     this.name = "SessionEndedError";
@@ -193,7 +199,8 @@ export class CommandSession {
       });
       child.exited.then(
         (exitCode) => {
-          const error = !started && gate !== undefined ? gate.failure(exitCode) : new SessionEndedError(this.#options.hostName, this.#who(), exitCode);
+          const error =
+            !started && gate !== undefined ? gate.failure(exitCode) : new SessionEndedError(this.#options.hostName, this.#who(), exitCode, stderr.unframed());
           this.#end(error);
           reject(error);
         },

@@ -107,6 +107,12 @@ describe("the command session's protocol", () => {
     await expect(session.run(["true"])).rejects.toBeInstanceOf(SessionEndedError);
   });
 
+  it("says what a shell that could not start said", async () => {
+    const start = (argv: readonly string[]) => startLocal(["sh", "-c", "echo 'sh: 1: exec: /bin/sh: not found' >&2; exit 127", ...argv.slice(3)]);
+    const session = await CommandSession.open({ hostName: "h2", start });
+    await expect(session.run(["true"])).rejects.toThrow(/h2: the shell running tsible's commands ended \(exit 127\).*: sh: 1: exec: \/bin\/sh: not found$/);
+  });
+
   it("a connection starts a new shell once its shell has died", async () => {
     const conn = openLocalConnection("localhost");
     // `$$` in tsible's own script is the session shell's pid
