@@ -120,6 +120,8 @@ export class CommandConnection implements Connection {
     if (known !== undefined) {
       const session = await known.catch(() => undefined);
       if (session !== undefined && !session.ended) return session;
+      // another command may have started the next shell while this one waited
+      if (this.#sessions.get(key) !== known) return this.#session(become);
     }
     const opening = CommandSession.open({
       hostName: this.hostName,
