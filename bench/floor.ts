@@ -82,19 +82,8 @@ export function floorFirstScript(files: Record<"config" | "bridges" | "acl" | "p
 }
 
 /** `scriptFor` gives each host its script: the bridge file names the host (its remote_clientid) */
-export async function runFloorFirst(hosts: BenchHost[], knownHostsFile: string, user: string, scriptFor: (host: BenchHost) => string): Promise<FloorRun> {
-  const scripts = hosts.map(scriptFor);
-  const started = performance.now();
-  const results = await Promise.all(hosts.map((host, index) => checkHost(host, knownHostsFile, user, scripts[index]!, "sudo -n bash -s")));
-  const wallMs = performance.now() - started;
-  const failures: string[] = [];
-  const outputs = new Map<string, string>();
-  results.forEach((result, index) => {
-    const host = hosts[index]!;
-    outputs.set(host.name, result.stdout);
-    if (result.code !== 0 || !/floor-first-done/.test(result.stdout)) failures.push(`${host.name}: exit ${result.code} ${result.stderr.trim()}`);
-  });
-  return { wallMs, failures, outputs };
+export function runFloorFirst(hosts: BenchHost[], knownHostsFile: string, user: string, scriptFor: (host: BenchHost) => string): Promise<FloorRun> {
+  return runOnHosts(hosts, knownHostsFile, user, hosts.map(scriptFor), "sudo -n bash -s", /floor-first-done/);
 }
 
 export interface FloorRun {
@@ -103,23 +92,28 @@ export interface FloorRun {
   outputs: Map<string, string>;
 }
 
-export async function runFloor(hosts: BenchHost[], knownHostsFile: string, user: string, paths = defaultFloorPaths): Promise<FloorRun> {
+export function runFloor(hosts: BenchHost[], knownHostsFile: string, user: string, paths = defaultFloorPaths): Promise<FloorRun> {
+  // the script's last check (mosquitto -h) always ends it; a broken connection does not get there
   const script = floorScript(paths);
+  return runOnHosts(hosts, knownHostsFile, user, hosts.map(() => script), "sudo -n sh -s", /mosquitto version/);
+}
+
+/** Every host's script at once, timed; a host failed unless it exited 0 and printed `done` */
+async function runOnHosts(hosts: BenchHost[], knownHostsFile: string, user: string, scripts: string[], remoteCommand: string, done: RegExp): Promise<FloorRun> {
   const started = performance.now();
-  const results = await Promise.all(hosts.map((host) => checkHost(host, knownHostsFile, user, script)));
+  const results = await Promise.all(hosts.map((host, index) => checkHost(host, knownHostsFile, user, scripts[index]!, remoteCommand)));
   const wallMs = performance.now() - started;
   const failures: string[] = [];
   const outputs = new Map<string, string>();
   results.forEach((result, index) => {
     const host = hosts[index]!;
     outputs.set(host.name, result.stdout);
-    // the script's last check (mosquitto -h) always ends it; a broken connection does not get there
-    if (result.code !== 0 || !/mosquitto version/.test(result.stdout)) failures.push(`${host.name}: exit ${result.code} ${result.stderr.trim()}`);
+    if (result.code !== 0 || !done.test(result.stdout)) failures.push(`${host.name}: exit ${result.code} ${result.stderr.trim()}`);
   });
   return { wallMs, failures, outputs };
 }
 
-function checkHost(host: BenchHost, knownHostsFile: string, user: string, script: string, remoteCommand = "sudo -n sh -s"): Promise<{ code: number; stdout: string; stderr: string }> {
+function checkHost(host: BenchHost, knownHostsFile: string, user: string, script: string, remoteCommand: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       "ssh",

@@ -25,7 +25,7 @@ import { randomBytes } from "node:crypto";
 import { TsibleError } from "../errors.js";
 import type { SudoMarkers } from "./command-line.js";
 import { withSudo } from "./command-line.js";
-import { SudoGate, type BecomeContext, type RawResult, type StartedProcess } from "./process.js";
+import { routeStderr, SudoGate, type BecomeContext, type RawResult, type StartedProcess } from "./process.js";
 import { quoteArgv, shellScript } from "./quote.js";
 
 /**
@@ -183,24 +183,12 @@ export class CommandSession {
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
 
     const gate = become === undefined ? undefined : new SudoGate(become.context, child.stdin);
-    let started = gate === undefined;
     const whenStarted = new Promise<void>((resolve, reject) => {
-      if (started) resolve();
-      child.stderr.on("data", (chunk: Buffer) => {
-        if (started || gate === undefined) {
-          stderr.push(chunk);
-          return;
-        }
-        const afterStart = gate.feed(chunk);
-        if (afterStart === undefined) return;
-        started = true;
-        stderr.push(afterStart);
-        resolve();
-      });
+      const routed = routeStderr(child.stderr, gate, (chunk) => stderr.push(chunk), resolve);
       child.exited.then(
         (exitCode) => {
           const error =
-            !started && gate !== undefined ? gate.failure(exitCode) : new SessionEndedError(this.#options.hostName, this.#who(), exitCode, stderr.unframed());
+            !routed.started && gate !== undefined ? gate.failure(exitCode) : new SessionEndedError(this.#options.hostName, this.#who(), exitCode, stderr.unframed());
           this.#end(error);
           reject(error);
         },

@@ -82,6 +82,33 @@ export class SudoGate {
   }
 }
 
+/**
+ * Route a process's stderr: through the gate until the command has started (so sudo's words
+ * never reach the output), then every byte to `take`. `onStart` runs once, as it starts (at
+ * once without a gate). The returned state says whether it has started.
+ */
+export function routeStderr(
+  stderr: Readable,
+  gate: SudoGate | undefined,
+  take: (chunk: Buffer) => void,
+  onStart: () => void,
+): { readonly started: boolean } {
+  const state = { started: gate === undefined };
+  if (state.started) onStart();
+  stderr.on("data", (chunk: Buffer) => {
+    if (state.started || gate === undefined) {
+      take(chunk);
+      return;
+    }
+    const afterStart = gate.feed(chunk);
+    if (afterStart === undefined) return;
+    state.started = true;
+    take(afterStart);
+    onStart();
+  });
+  return state;
+}
+
 export async function driveProcess(
   child: StartedProcess,
   stdinData: string | Buffer | undefined,
@@ -92,25 +119,11 @@ export async function driveProcess(
   // a command that exits without reading its stdin must not fail the run
   child.stdin.on("error", () => undefined);
   child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-
   const gate = become === undefined ? undefined : new SudoGate(become, child.stdin);
-  let started = gate === undefined;
-  if (started) writeAndEnd(child.stdin, stdinData);
-
-  child.stderr.on("data", (chunk: Buffer) => {
-    if (started || gate === undefined) {
-      stderr.push(chunk);
-      return;
-    }
-    const afterStart = gate.feed(chunk);
-    if (afterStart === undefined) return;
-    started = true;
-    stderr.push(afterStart);
-    writeAndEnd(child.stdin, stdinData);
-  });
+  const command = routeStderr(child.stderr, gate, (chunk) => stderr.push(chunk), () => writeAndEnd(child.stdin, stdinData));
 
   const exitCode = await child.exited;
-  if (!started && gate !== undefined) throw gate.failure(exitCode);
+  if (!command.started && gate !== undefined) throw gate.failure(exitCode);
   return { exitCode, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
 }
 
