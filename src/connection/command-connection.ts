@@ -98,7 +98,7 @@ export class CommandConnection implements Connection {
     throw new RemoteFileError(this.hostName, path, `cannot read ${path}: ${firstLines(result.stderr)} (exit ${result.exitCode})`);
   }
 
-  prepare(become: BecomeOptions): void {
+  prepare(become?: BecomeOptions): void {
     if (this.#logging.sessions === false) return;
     this.#session(become).catch(() => undefined);
   }

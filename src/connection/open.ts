@@ -8,11 +8,13 @@ export interface OpenConnectionOptions {
   /** receives each command line (verbose mode), secrets masked */
   log?: (line: string) => void;
   masker?: SecretMasker;
+  /** stops a login still in progress: the run ended before it needed the host */
+  signal?: AbortSignal | undefined;
 }
 
 export async function openConnection(spec: ConnectionSpec, options: OpenConnectionOptions = {}): Promise<Connection> {
   // TSIBLE_SESSIONS=off: a process per command, as before sessions (bench/results-notes.md compares them)
   const logging = { log: options.log, masker: options.masker, sessions: process.env["TSIBLE_SESSIONS"] !== "off" };
   if (spec.type === "local") return openLocalConnection(spec.name, logging);
-  return openSshConnection(spec, logging);
+  return openSshConnection(spec, logging, options.signal);
 }

@@ -122,6 +122,17 @@ export function resolveBecome(settings: BecomeSettings): BecomeOptions | undefin
   return password === undefined ? { user } : { user, password };
 }
 
+/**
+ * The become a play that becomes will run its commands under, when it is plain enough to start
+ * ahead of them: no password to send and nothing to template. Otherwise undefined, and the
+ * first command starts it.
+ */
+export function becomeToStartEarly(becomeUser: string | undefined, vars: Record<string, unknown>): BecomeOptions | undefined {
+  const become = resolveBecome({ play: { become: true, becomeUser }, vars });
+  if (become === undefined || become.password !== undefined || become.user.includes("{{")) return undefined;
+  return become;
+}
+
 /** Shorthand when only the host's variables (and maybe a task's keywords) matter */
 export function becomeFromVars(vars: Record<string, unknown>, task?: BecomeKeywords): BecomeOptions | undefined {
   return resolveBecome({ task, vars });

@@ -188,7 +188,7 @@ function unreachable(
   }
 }
 
-export async function openSshConnection(spec: ConnectionSpec, logging: CommandLogOptions = {}): Promise<Connection> {
+export async function openSshConnection(spec: ConnectionSpec, logging: CommandLogOptions = {}, signal?: AbortSignal): Promise<Connection> {
   const target = resolveSshTarget(spec);
   const label = `${spec.name} (${target.host}:${target.port})`;
   let auth: AuthPlan;
@@ -218,11 +218,22 @@ export async function openSshConnection(spec: ConnectionSpec, logging: CommandLo
   const transport = new SshTransport(spec.name, label, target.user, client);
   await new Promise<void>((resolve, reject) => {
     let settled = false;
+    const abandon = () => {
+      if (settled) return;
+      settled = true;
+      client.destroy();
+      reject(new UnreachableError(spec.name, `${label}: the run ended before the login finished`));
+    };
+    if (signal?.aborted) return abandon();
+    signal?.addEventListener("abort", abandon, { once: true });
     client.once("ready", () => {
+      signal?.removeEventListener("abort", abandon);
+      if (settled) return;
       settled = true;
       resolve();
     });
     client.once("error", (error: Error) => {
+      signal?.removeEventListener("abort", abandon);
       if (settled) return;
       settled = true;
       client.end();

@@ -57,10 +57,11 @@ export interface Connection {
   /** Read a whole file; undefined when it does not exist */
   readFile(path: string, options?: { become?: BecomeOptions | undefined }): Promise<Buffer | undefined>;
   /**
-   * Start what commands under this become will run through (its shell, sudo's start-up
-   * included) ahead of the first such command; failures surface on that command
+   * Start what commands under this become (or, without one, as the login user) will run
+   * through (its shell, sudo's start-up included) ahead of the first such command; failures
+   * surface on that command
    */
-  prepare?(become: BecomeOptions): void;
+  prepare?(become?: BecomeOptions): void;
   /** Resolves when the host still answers; throws UnreachableError when the connection is gone */
   ping(): Promise<void>;
   close(): Promise<void>;

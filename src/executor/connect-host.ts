@@ -21,6 +21,8 @@ export interface HostConnectionRequest {
   remoteUser?: string | undefined;
   /** -v: every remote command line, masked */
   log?: ((line: string) => void) | undefined;
+  /** abandons the login when the run no longer needs it */
+  signal?: AbortSignal | undefined;
 }
 
 export interface HostConnection {
@@ -44,6 +46,6 @@ export async function connectHost(name: string, request: HostConnectionRequest):
     user: request.remoteUser,
   });
   if (spec.password) request.masker.add(spec.password, { force: true });
-  const connection = await openConnection(spec, { masker: request.masker, log: request.log });
+  const connection = await openConnection(spec, { masker: request.masker, log: request.log, signal: request.signal });
   return { connection, spec, connectionVars };
 }

@@ -3,7 +3,7 @@
  * first use), its facts (gathered once), what set_fact and register stored,
  * which handlers it notified, and its counts for the recap.
  */
-import type { Connection } from "../connection/types.js";
+import type { BecomeOptions, Connection } from "../connection/types.js";
 import { factsToVars, gatherFacts } from "../facts/gather.js";
 import type { Facts } from "../facts/types.js";
 import type { Vars } from "../vars/vars.js";
@@ -24,11 +24,13 @@ export class HostState {
   remoteUser: string | undefined;
   /** one connection per login user: plays with different remote_user log in separately */
   readonly #connections = new Map<string, Promise<Connection>>();
+  /** ends logins still in progress when the connections close */
+  #logins = new AbortController();
   #facts: Promise<Facts> | undefined;
 
   constructor(
     readonly name: string,
-    private readonly openConnection: (remoteUser: string | undefined) => Promise<Connection>,
+    private readonly openConnection: (remoteUser: string | undefined, signal: AbortSignal) => Promise<Connection>,
   ) {}
 
   get active(): boolean {
@@ -39,7 +41,7 @@ export class HostState {
     const key = this.remoteUser ?? "";
     let connection = this.#connections.get(key);
     if (!connection) {
-      connection = this.openConnection(this.remoteUser);
+      connection = this.openConnection(this.remoteUser, this.#logins.signal);
       this.#connections.set(key, connection);
     }
     return connection;
@@ -60,9 +62,34 @@ export class HostState {
     this.factVars = {};
   }
 
+  /**
+   * Starts logging in and the login user's shell (and the become user's, if given) ahead of
+   * the first command; a failure is kept for whoever uses the connection, as if the login had
+   * started then
+   */
+  logInEarly(become?: BecomeOptions): void {
+    this.connection().then(
+      (connection) => {
+        connection.prepare?.();
+        if (become !== undefined) connection.prepare?.(become);
+      },
+      () => undefined,
+    );
+  }
+
+  /** Starts the shell commands under `become` will run through, once the login is done */
+  prepareBecome(become: BecomeOptions): void {
+    this.connection().then(
+      (connection) => connection.prepare?.(become),
+      () => undefined,
+    );
+  }
+
   async close(): Promise<void> {
     const connections = [...this.#connections.values()];
     this.#connections.clear();
+    this.#logins.abort();
+    this.#logins = new AbortController();
     for (const connection of connections) {
       try {
         await (await connection).close();

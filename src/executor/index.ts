@@ -3,6 +3,8 @@ import path from "node:path";
 import { loadInventory } from "../inventory/index.js";
 import { findModule, moduleNames } from "../module-registry.js";
 import { createIncludeLoader, loadPlaybook, type LoadOptions } from "../playbook/load.js";
+import type { Playbook } from "../playbook/types.js";
+import { HostPool } from "./host-pool.js";
 import type { SecretMasker } from "../secrets.js";
 import type { Vars } from "../vars/vars.js";
 import type { ExecutorOptions } from "./options.js";
@@ -31,10 +33,8 @@ export function playbookLoadOptions(rolesPath: string[] = []): LoadOptions {
 }
 
 export async function runPlaybookFile(request: PlayRequest): Promise<RunOutcome> {
-  const loadOptions = playbookLoadOptions(request.rolesPath);
-  const playbook = await loadPlaybook(request.playbook, loadOptions);
   const inventory = await loadInventory(request.inventories, { playbookDir: path.dirname(path.resolve(request.playbook)) });
-  return runPlaybook(playbook, {
+  const options: Omit<ExecutorOptions, "loadInclude"> = {
     inventory,
     limit: request.limit,
     tags: request.tags ?? [],
@@ -46,9 +46,18 @@ export async function runPlaybookFile(request: PlayRequest): Promise<RunOutcome>
     verbosity: request.verbosity ?? 0,
     reporter: request.reporter,
     masker: request.masker,
-    loadInclude: createIncludeLoader(playbook.dir, loadOptions),
     connection: request.connection,
-  });
+  };
+  const hosts = new HostPool(options);
+  const loadOptions = playbookLoadOptions(request.rolesPath);
+  let playbook: Playbook;
+  try {
+    playbook = await loadPlaybook(request.playbook, { ...loadOptions, onFirstPlay: (play) => hosts.logInEarly(play) });
+  } catch (error) {
+    await hosts.close();
+    throw error;
+  }
+  return runPlaybook(playbook, { ...options, loadInclude: createIncludeLoader(playbook.dir, loadOptions) }, hosts);
 }
 
 export type { RunOutcome } from "./run-playbook.js";

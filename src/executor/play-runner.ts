@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { resolveBecome } from "../connection/spec.js";
+import { becomeToStartEarly, resolveBecome } from "../connection/spec.js";
 import { UserError, formatLocation } from "../errors.js";
 import type { Include, Meta, Play, Task, TaskItem } from "../playbook/types.js";
 import { evaluateConditions } from "../vars/conditions.js";
@@ -63,17 +63,13 @@ export class PlayRunner {
 
   /**
    * A play that becomes will need its become shell on every host: start it (sudo's own
-   * start-up) while the facts are gathered, instead of after. Only when nothing in its settings
-   * needs templating or a password, so a guess can cost nothing but an idle shell.
+   * start-up) while the facts are gathered, instead of after, unless it needs a password or
+   * templating (connection/spec.ts becomeToStartEarly), so a guess costs nothing but an idle shell
    */
   private startBecomeSession(host: HostState): void {
     if (!this.play.become) return;
-    const become = resolveBecome({ play: { become: true, becomeUser: this.play.becomeUser }, vars: this.varsFor(host, {}, undefined) });
-    if (become === undefined || become.password !== undefined || become.user.includes("{{")) return;
-    host.connection().then(
-      (conn) => conn.prepare?.(become),
-      () => undefined,
-    );
+    const become = becomeToStartEarly(this.play.becomeUser, this.varsFor(host, {}, undefined));
+    if (become !== undefined) host.prepareBecome(become);
   }
 
   private active(hosts: HostState[]): HostState[] {

@@ -9,8 +9,8 @@ import { loadYamlFile } from "../playbook/yaml-source.js";
 import type { Vars } from "../vars/vars.js";
 import { renderString } from "../vars/template.js";
 import path from "node:path";
-import { connectHost } from "./connect-host.js";
-import { HostState } from "./host-state.js";
+import type { HostState } from "./host-state.js";
+import { HostPool } from "./host-pool.js";
 import type { ExecutorOptions } from "./options.js";
 import { PlayRunner } from "./play-runner.js";
 import { ExitCode, type HostStats } from "./results.js";
@@ -20,67 +20,57 @@ export interface RunOutcome {
   stats: Record<string, HostStats>;
 }
 
-export async function runPlaybook(playbook: Playbook, options: ExecutorOptions): Promise<RunOutcome> {
+/**
+ * `hosts` may come in with logins already under way (runPlaybookFile starts them while the
+ * playbook loads); the run closes them all, whatever happens
+ */
+export async function runPlaybook(playbook: Playbook, options: ExecutorOptions, hosts = new HostPool(options)): Promise<RunOutcome> {
+  try {
+    await runPlays(playbook, options, hosts);
+  } finally {
+    await hosts.close();
+  }
+  const states = [...hosts.known().values()];
+  const stats = Object.fromEntries(states.map((state) => [state.name, state.stats]));
+  options.reporter.end(stats);
+  return { exitCode: exitCodeOf(states), stats };
+}
+
+async function runPlays(playbook: Playbook, options: ExecutorOptions, pool: HostPool): Promise<void> {
   for (const play of playbook.plays) checkHandlersExist(play);
   const { inventory, masker } = options;
   masker.addFromVars(inventory.allHostVars());
   masker.addFromVars(options.extraVars);
   for (const play of playbook.plays) masker.addFromVars(play.vars);
 
-  const states = new Map<string, HostState>();
-  const stateFor = (name: string): HostState => {
-    let state = states.get(name);
-    if (!state) {
-      state = new HostState(name, (remoteUser) => connect(name, remoteUser, options));
-      states.set(name, state);
-    }
-    return state;
-  };
-  const hostvars = buildHostvars(options, states);
+  const hostvars = buildHostvars(options, pool);
   const limited = options.limit ? new Set(inventory.selectHosts(options.limit)) : undefined;
   if (limited && limited.size === 0) options.reporter.warn(`no hosts matched the limit '${options.limit}'`);
 
-  try {
-    for (const play of playbook.plays) {
-      const names = inventory.selectHosts(play.hosts).filter((name) => !limited || limited.has(name));
-      const hosts = names.map(stateFor).filter((host) => !host.failed && !host.unreachable);
-      if (hosts.length === 0) {
-        options.reporter.warn(`play "${play.name}": no hosts matched '${play.hosts}'${options.limit ? ` with limit '${options.limit}'` : ""}`);
-        continue;
-      }
-      for (const host of hosts) {
-        host.endedPlay = false;
-        host.remoteUser = play.remoteUser;
-      }
-      const varsFiles = await loadVarsFiles(play, hosts, options);
-      await new PlayRunner(play, hosts, options, varsFiles, hostvars).run();
+  for (const play of playbook.plays) {
+    const names = inventory.selectHosts(play.hosts).filter((name) => !limited || limited.has(name));
+    const hosts = names.map((name) => pool.get(name)).filter((host) => !host.failed && !host.unreachable);
+    if (hosts.length === 0) {
+      options.reporter.warn(`play "${play.name}": no hosts matched '${play.hosts}'${options.limit ? ` with limit '${options.limit}'` : ""}`);
+      continue;
     }
-  } finally {
-    await Promise.all([...states.values()].map((state) => state.close()));
+    for (const host of hosts) {
+      host.endedPlay = false;
+      host.remoteUser = play.remoteUser;
+    }
+    const varsFiles = await loadVarsFiles(play, hosts, options);
+    await new PlayRunner(play, hosts, options, varsFiles, hostvars).run();
   }
-
-  const stats = Object.fromEntries([...states.entries()].map(([name, state]) => [name, state.stats]));
-  options.reporter.end(stats);
-  return { exitCode: exitCodeOf([...states.values()]), stats };
-}
-
-async function connect(name: string, remoteUser: string | undefined, options: ExecutorOptions) {
-  const { connection } = await connectHost(name, {
-    ...options,
-    remoteUser,
-    log: options.verbosity > 0 ? (line) => options.reporter.verbose(name, options.masker.mask(line)) : undefined,
-  });
-  return connection;
 }
 
 /** `hostvars[name]` gives that host's inventory vars, facts and set_facts as they are when read */
-function buildHostvars(options: ExecutorOptions, states: Map<string, HostState>): Record<string, unknown> {
+function buildHostvars(options: ExecutorOptions, pool: HostPool): Record<string, unknown> {
   const hostvars: Record<string, unknown> = {};
   for (const host of options.inventory.hosts()) {
     Object.defineProperty(hostvars, host.name, {
       enumerable: true,
       get: () => {
-        const state = states.get(host.name);
+        const state = pool.known().get(host.name);
         return { ...options.inventory.hostVars(host.name), ...state?.factVars, ...state?.hostFacts };
       },
     });

@@ -79,7 +79,9 @@ async function runOnce(task: Task, host: HostState, env: TaskEnvironment, scope:
   const module = findModule(task.module);
   if (!module) return failed(`${formatLocation(task.location)}: unknown module '${task.module}'`);
   const rendered = withoutOmitted(renderDeep(task.args, scope, source));
-  const parsed = module.args.safeParse(rendered);
+  // jitless: zod would otherwise compile a parser (new Function) for each object schema on its
+  // first use, which costs more than it saves when a run checks each task's arguments a few times
+  const parsed = module.args.safeParse(rendered, { jitless: true });
   if (!parsed.success) return failed(`${formatLocation(task.location)}: invalid arguments for ${module.name}: ${describeZodError(parsed.error)}`);
 
   const check = task.checkMode ?? env.check;

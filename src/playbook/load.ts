@@ -21,6 +21,20 @@ export interface LoadOptions {
   lookupModule: (name: string) => { freeForm?: string | undefined } | undefined;
   /** every module name, for "did you mean" hints */
   moduleNames: () => string[];
+  /**
+   * Told which hosts the first play gathers facts from as soon as the playbook file is read,
+   * before its roles and templates load, so logging in to them can start meanwhile
+   */
+  onFirstPlay?: (outline: PlayOutline) => void;
+}
+
+/** What the first play's own mapping says about reaching its hosts, before any checking */
+export interface PlayOutline {
+  hosts: string;
+  remoteUser: string | undefined;
+  /** `become: true` written plainly on the play */
+  become: boolean;
+  becomeUser: string | undefined;
 }
 
 type Raw = Record<string, unknown>;
@@ -36,6 +50,8 @@ export async function loadPlaybook(file: string, options: LoadOptions): Promise<
       hint: "start each play with '- hosts: GROUP'",
     });
   }
+  const outline = outlineOf(document[0]);
+  if (outline) options.onFirstPlay?.(outline);
   const loader = new Loader(options, dir);
   const plays: Play[] = [];
   for (const rawPlay of document) {
@@ -48,6 +64,25 @@ export async function loadPlaybook(file: string, options: LoadOptions): Promise<
     path.join(dir, "..", "templates"),
   ]);
   return { file: absolute, dir, plays };
+}
+
+/** Only a play that certainly gathers facts (so logs in to every host) and says plainly where */
+function outlineOf(raw: unknown): PlayOutline | undefined {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return undefined;
+  const play = raw as Raw;
+  if (play.gather_facts !== undefined && parseAnsibleBool(play.gather_facts) !== true) return undefined;
+  const hosts = Array.isArray(play.hosts) ? play.hosts.map(String).join(":") : play.hosts;
+  if (typeof hosts !== "string" || hosts.includes("{{")) return undefined;
+  const remoteUser = plainText(play.remote_user);
+  const becomeUser = plainText(play.become_user);
+  if (remoteUser === null || becomeUser === null) return undefined;
+  return { hosts, remoteUser, become: parseAnsibleBool(play.become) === true, becomeUser };
+}
+
+/** a string without templating, undefined when absent, null for anything else */
+function plainText(value: unknown): string | undefined | null {
+  if (value === undefined) return undefined;
+  return typeof value === "string" && !value.includes("{{") ? value : null;
 }
 
 class Loader {

@@ -113,3 +113,33 @@ describe("loading a playbook", () => {
     expect(missing.message).toBe("role 'nope' not found");
   });
 });
+
+describe("the first play's outline (what logging in early needs)", () => {
+  async function outlineOf(playbook: string) {
+    const dir = await project({ "site.yml": playbook, "roles/r/tasks/main.yml": "- debug: { msg: hi }\n" });
+    const seen: unknown[] = [];
+    await loadPlaybook(path.join(dir, "site.yml"), { ...playbookLoadOptions(), onFirstPlay: (outline) => seen.push(outline) });
+    return seen;
+  }
+
+  it("gives hosts, remote_user and become of a first play that gathers facts, before the roles load", async () => {
+    expect(await outlineOf("- hosts: [web, db]\n  remote_user: ops\n  become: yes\n  become_user: mosquitto\n  roles: [r]\n- hosts: other\n  tasks: []\n")).toEqual([
+      { hosts: "web:db", remoteUser: "ops", become: true, becomeUser: "mosquitto" },
+    ]);
+    expect(await outlineOf("- hosts: all\n  roles: [r]\n")).toEqual([{ hosts: "all", remoteUser: undefined, become: false, becomeUser: undefined }]);
+  });
+
+  it("gives nothing for a first play that may not log in, or whose settings are templated", async () => {
+    expect(await outlineOf("- hosts: all\n  gather_facts: false\n  roles: [r]\n")).toEqual([]);
+    expect(await outlineOf("- hosts: all\n  gather_facts: no\n  roles: [r]\n")).toEqual([]);
+    expect(await outlineOf("- hosts: all\n  remote_user: \"{{ user }}\"\n  roles: [r]\n")).toEqual([]);
+    expect(await outlineOf("- hosts: all\n  become: true\n  become_user: \"{{ owner }}\"\n  roles: [r]\n")).toEqual([]);
+  });
+
+  it("is given before a later mistake in the playbook is found", async () => {
+    const dir = await project({ "site.yml": "- hosts: all\n  roles: [missing]\n" });
+    const seen: unknown[] = [];
+    await expect(loadPlaybook(path.join(dir, "site.yml"), { ...playbookLoadOptions(), onFirstPlay: (outline) => seen.push(outline) })).rejects.toThrow(/missing/);
+    expect(seen).toHaveLength(1);
+  });
+});

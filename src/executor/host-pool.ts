@@ -1,0 +1,70 @@
+/**
+ * The run's hosts: one HostState per inventory host, made on first use and kept for the whole
+ * run. Logging in to the first play's hosts can start before the playbook has finished
+ * loading: the ssh handshake and the first shell are waits on the network and the host, which
+ * the controller spends reading roles and checking templates instead.
+ */
+import { becomeToStartEarly } from "../connection/spec.js";
+import type { PlayOutline } from "../playbook/load.js";
+import { connectHost } from "./connect-host.js";
+import { HostState } from "./host-state.js";
+import type { ExecutorOptions } from "./options.js";
+
+export type HostPoolOptions = Pick<ExecutorOptions, "inventory" | "extraVars" | "masker" | "connection" | "verbosity" | "reporter" | "limit" | "forks">;
+
+export class HostPool {
+  readonly #states = new Map<string, HostState>();
+
+  constructor(private readonly options: HostPoolOptions) {}
+
+  get(name: string): HostState {
+    let state = this.#states.get(name);
+    if (!state) {
+      state = new HostState(name, (remoteUser, signal) => this.#connect(name, remoteUser, signal));
+      this.#states.set(name, state);
+    }
+    return state;
+  }
+
+  /** the hosts used so far, by name */
+  known(): ReadonlyMap<string, HostState> {
+    return this.#states;
+  }
+
+  /**
+   * Starts logging in to the hosts the first play will gather facts from first (at most
+   * `forks` of them). A pattern or limit that selects nothing, or fails, starts nothing: the
+   * run reports it when it gets there, as it would have.
+   */
+  logInEarly(firstPlay: PlayOutline): void {
+    let names: string[];
+    try {
+      const { inventory, limit } = this.options;
+      const limited = limit ? new Set(inventory.selectHosts(limit)) : undefined;
+      names = inventory.selectHosts(firstPlay.hosts).filter((name) => !limited || limited.has(name));
+    } catch {
+      return;
+    }
+    for (const name of names.slice(0, this.options.forks)) {
+      const state = this.get(name);
+      state.remoteUser = firstPlay.remoteUser;
+      const vars = { ...this.options.inventory.hostVars(name), ...this.options.extraVars };
+      state.logInEarly(firstPlay.become ? becomeToStartEarly(firstPlay.becomeUser, vars) : undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#states.values()].map((state) => state.close()));
+  }
+
+  async #connect(name: string, remoteUser: string | undefined, signal: AbortSignal) {
+    const { masker, reporter, verbosity } = this.options;
+    const { connection } = await connectHost(name, {
+      ...this.options,
+      remoteUser,
+      signal,
+      log: verbosity > 0 ? (line) => reporter.verbose(name, masker.mask(line)) : undefined,
+    });
+    return connection;
+  }
+}
