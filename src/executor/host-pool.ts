@@ -33,7 +33,7 @@ export class HostPool {
 
   /**
    * Starts logging in to the hosts the first play will gather facts from first (at most
-   * `forks` of them). A pattern or limit that selects nothing, or fails, starts nothing: the
+   * `forks` of them), and the login and become shells its commands will run through. A pattern or limit that selects nothing, or fails, starts nothing: the
    * run reports it when it gets there, as it would have.
    */
   logInEarly(firstPlay: PlayOutline): void {
@@ -48,8 +48,9 @@ export class HostPool {
     for (const name of names.slice(0, this.options.forks)) {
       const state = this.get(name);
       state.remoteUser = firstPlay.remoteUser;
-      const vars = { ...this.options.inventory.hostVars(name), ...this.options.extraVars };
-      state.logInEarly(firstPlay.become ? becomeToStartEarly(firstPlay.becomeUser, vars) : undefined);
+      state.prepareShell();
+      const become = firstPlay.become ? becomeToStartEarly(firstPlay.becomeUser, { ...this.options.inventory.hostVars(name), ...this.options.extraVars }) : undefined;
+      if (become !== undefined) state.prepareShell(become);
     }
   }
 

@@ -63,22 +63,11 @@ export class HostState {
   }
 
   /**
-   * Starts logging in and the login user's shell (and the become user's, if given) ahead of
-   * the first command; a failure is kept for whoever uses the connection, as if the login had
-   * started then
+   * Starts the shell that commands as the login user (or under `become`) will run through, and
+   * the login before it, ahead of the first such command; a failure is kept for whoever uses the
+   * connection, as if it had started then
    */
-  logInEarly(become?: BecomeOptions): void {
-    this.connection().then(
-      (connection) => {
-        connection.prepare?.();
-        if (become !== undefined) connection.prepare?.(become);
-      },
-      () => undefined,
-    );
-  }
-
-  /** Starts the shell commands under `become` will run through, once the login is done */
-  prepareBecome(become: BecomeOptions): void {
+  prepareShell(become?: BecomeOptions): void {
     this.connection().then(
       (connection) => connection.prepare?.(become),
       () => undefined,

@@ -69,7 +69,7 @@ export class PlayRunner {
   private startBecomeSession(host: HostState): void {
     if (!this.play.become) return;
     const become = becomeToStartEarly(this.play.becomeUser, this.varsFor(host, {}, undefined));
-    if (become !== undefined) host.prepareBecome(become);
+    if (become !== undefined) host.prepareShell(become);
   }
 
   private active(hosts: HostState[]): HostState[] {
