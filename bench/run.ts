@@ -37,6 +37,8 @@ const { values: options } = parseArgs({
     tools: { type: "string", default: "tsible,ansible,floor" },
     // fewer forks than hosts shows whether the time per host stays flat beyond the fork limit
     forks: { type: "string" },
+    // seconds both tools wait for a host's ssh handshake (ansible_timeout; default 10)
+    "connect-timeout": { type: "string" },
   },
 });
 const sizes = options.sizes.split(",").map(Number);
@@ -46,6 +48,8 @@ const firstRuns = Number(options["first-runs"]);
 const tools = new Set(options.tools.split(","));
 const forksFor = (n: number) => Math.min(n, options.forks === undefined ? n : Number(options.forks));
 if (options.forks !== undefined && !(Number(options.forks) >= 1)) fail(`--forks: give a whole number of hosts, got ${options.forks}`);
+const connectTimeoutS = options["connect-timeout"] === undefined ? undefined : Number(options["connect-timeout"]);
+if (connectTimeoutS !== undefined && !(connectTimeoutS >= 1)) fail(`--connect-timeout: give seconds, got ${options["connect-timeout"]}`);
 const withAnsible = tools.has("ansible");
 const withFloor = tools.has("floor");
 
@@ -131,7 +135,7 @@ async function benchSize(n: number, result: SizeResult, save: () => void): Promi
   const boot = async () => {
     const started = performance.now();
     fleet = await freshFleet(repo, n, dir);
-    files = writeScenarioFiles(dir, fleet.hosts);
+    files = writeScenarioFiles(dir, fleet.hosts, connectTimeoutS);
     log(`  ${n} fresh hosts in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   };
 

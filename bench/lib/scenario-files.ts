@@ -53,7 +53,8 @@ export interface ScenarioFiles {
   changeFile: string;
 }
 
-export function writeScenarioFiles(dir: string, hosts: BenchHost[]): ScenarioFiles {
+/** `connectTimeoutS`: both tools' ansible_timeout (their default is 10 s), for fleets larger than this machine handshakes quickly */
+export function writeScenarioFiles(dir: string, hosts: BenchHost[], connectTimeoutS?: number): ScenarioFiles {
   const inventoryDir = path.join(dir, "inventory");
   mkdirSync(path.join(inventoryDir, "group_vars"), { recursive: true });
   const inventory = path.join(inventoryDir, "hosts");
@@ -65,7 +66,7 @@ export function writeScenarioFiles(dir: string, hosts: BenchHost[]): ScenarioFil
       "",
     ].join("\n"),
   );
-  writeFileSync(path.join(inventoryDir, "group_vars", "all.yml"), groupVars);
+  writeFileSync(path.join(inventoryDir, "group_vars", "all.yml"), connectTimeoutS === undefined ? groupVars : `${groupVars}ansible_timeout: ${connectTimeoutS}\n`);
   const changeFile = path.join(dir, "change.yml");
   writeFileSync(changeFile, changeVars);
   return { inventory, changeFile };
