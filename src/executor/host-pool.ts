@@ -33,8 +33,9 @@ export class HostPool {
 
   /**
    * Starts logging in to the hosts the first play will gather facts from first (at most
-   * `forks` of them), and the login and become shells its commands will run through. A pattern or limit that selects nothing, or fails, starts nothing: the
-   * run reports it when it gets there, as it would have.
+   * `forks` of them), and the login and become shells its commands will run through. A pattern
+   * or limit that selects nothing, or fails, starts nothing: the run reports it when it gets
+   * there, as it would have.
    */
   logInEarly(firstPlay: PlayOutline): void {
     let names: string[];
