@@ -71,12 +71,18 @@ function outlineOf(raw: unknown): PlayOutline | undefined {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return undefined;
   const play = raw as Raw;
   if (play.gather_facts !== undefined && parseAnsibleBool(play.gather_facts) !== true) return undefined;
-  const hosts = Array.isArray(play.hosts) ? play.hosts.map(String).join(":") : play.hosts;
-  if (typeof hosts !== "string" || hosts.includes("{{")) return undefined;
+  if (play.hosts === undefined) return undefined;
+  const hosts = hostPattern(play.hosts);
+  if (hosts.includes("{{")) return undefined;
   const remoteUser = plainText(play.remote_user);
   const becomeUser = plainText(play.become_user);
   if (remoteUser === null || becomeUser === null) return undefined;
   return { hosts, remoteUser, become: parseAnsibleBool(play.become) === true, becomeUser };
+}
+
+/** `hosts:` as one pattern: a list is its patterns joined with ':' */
+function hostPattern(hosts: unknown): string {
+  return Array.isArray(hosts) ? hosts.map(String).join(":") : String(hosts);
 }
 
 /** a string without templating, undefined when absent, null for anything else */
@@ -114,7 +120,7 @@ class Loader {
     }
     return {
       name: optionalString(play.name, location, "name") ?? String(hosts),
-      hosts: Array.isArray(hosts) ? hosts.map(String).join(":") : String(hosts),
+      hosts: hostPattern(hosts),
       location,
       dir: this.playbookDir,
       become: inherited.become,

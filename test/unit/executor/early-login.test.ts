@@ -3,9 +3,7 @@
  * machine that accepts and never answers, like an sshd that hangs, so a login stays in
  * progress for as long as a test needs.
  */
-import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { UserError } from "../../../src/errors.js";
@@ -14,6 +12,7 @@ import { HostPool } from "../../../src/executor/host-pool.js";
 import type { Reporter } from "../../../src/executor/reporter.js";
 import { loadInventory } from "../../../src/inventory/index.js";
 import { SecretMasker } from "../../../src/secrets.js";
+import { project } from "../../helpers/project.js";
 
 const silentReporter: Reporter = { playStart() {}, taskStart() {}, hostResult() {}, warn() {}, verbose() {}, end() {} };
 
@@ -54,15 +53,6 @@ async function silentServer(): Promise<SilentServer> {
       await Promise.all(sockets.map((socket) => closed.get(socket)));
     },
   };
-}
-
-async function project(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), "tsible-early-"));
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), text);
-  }
-  return dir;
 }
 
 // a password gives the login a way to authenticate, so it gets as far as connecting

@@ -1,20 +1,10 @@
-import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../../src/errors.js";
 import { playbookLoadOptions } from "../../../src/executor/index.js";
 import { loadPlaybook } from "../../../src/playbook/load.js";
 import type { Task } from "../../../src/playbook/types.js";
-
-async function project(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), "tsible-load-"));
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), text);
-  }
-  return dir;
-}
+import { project } from "../../helpers/project.js";
 
 async function loadError(files: Record<string, string>): Promise<UserError> {
   const dir = await project(files);
