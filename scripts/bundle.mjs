@@ -49,7 +49,9 @@ await build({
   outExtension: { ".js": ".cjs" },
   format: "cjs",
   // the file is one function expression, Node's CommonJS wrapper, for the launcher to compile as is
-  banner: { js: "(function (exports, require, module, __filename, __dirname) {" },
+  banner: { js: "(function (exports, require, module, __filename, __dirname) {var __bundleUrl=require('node:url').pathToFileURL(__filename).href;" },
+  // ESM packages that find their files from import.meta.url (fdir, under tinyglobby) get the bundle's own
+  define: { "import.meta.url": "__bundleUrl" },
   footer: { js: "})" },
   charset: "ascii",
   sourcemap: "linked",

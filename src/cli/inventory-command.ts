@@ -2,6 +2,8 @@
 import { Command, InvalidArgumentError } from "commander";
 import { addHostToInventory, removeHostFromInventory, type InventoryEditResult } from "../inventory/edit.js";
 import { inventoryGraph, inventoryHost, inventoryList, readInventoryView } from "../inventory/list.js";
+import { SecretMasker } from "../secrets.js";
+import { addVaultOptions, setUpVault, type VaultFlags } from "./vault-options.js";
 
 export interface InventoryCommandOutput {
   /** the command's result (JSON, graph, diff, summary) */
@@ -30,13 +32,14 @@ export function inventoryCommand(output: Partial<InventoryCommandOutput> = {}): 
 }
 
 function listCommand(io: InventoryCommandOutput): Command {
-  return new Command("list")
+  return addVaultOptions(new Command("list"))
     .description("print the inventory as JSON, as ansible-inventory --list does (secrets masked)")
     .requiredOption("-i, --inventory <path>", "inventory file, directory or host list (repeatable)", collect)
     .option("--host <name>", "print only this host's variables")
     .option("--export", "each group's own vars on the group and each host's own vars, as ansible-inventory --export", false)
     .option("--show-secrets", "print secret-looking values instead of masking them", false)
-    .action(async (flags: { inventory: string[]; host?: string; export: boolean; showSecrets: boolean }) => {
+    .action(async (flags: VaultFlags & { inventory: string[]; host?: string; export: boolean; showSecrets: boolean }) => {
+      await setUpVault(flags, new SecretMasker());
       const view = await readInventoryView(flags.inventory);
       const options = { showSecrets: flags.showSecrets, exported: flags.export };
       io.write(flags.host === undefined ? inventoryList(view, options) : inventoryHost(view, flags.host, options));
@@ -44,13 +47,14 @@ function listCommand(io: InventoryCommandOutput): Command {
 }
 
 function graphCommand(io: InventoryCommandOutput): Command {
-  return new Command("graph")
+  return addVaultOptions(new Command("graph"))
     .description("print the group tree, as ansible-inventory --graph does")
     .argument("[group]", "the group to start at", "all")
     .requiredOption("-i, --inventory <path>", "inventory file, directory or host list (repeatable)", collect)
     .option("--vars", "also print variables (secrets masked)", false)
     .option("--show-secrets", "print secret-looking values instead of masking them", false)
-    .action(async (group: string, flags: { inventory: string[]; vars: boolean; showSecrets: boolean }) => {
+    .action(async (group: string, flags: VaultFlags & { inventory: string[]; vars: boolean; showSecrets: boolean }) => {
+      await setUpVault(flags, new SecretMasker());
       const view = await readInventoryView(flags.inventory);
       io.write(inventoryGraph(view, group, { vars: flags.vars, showSecrets: flags.showSecrets }));
     });

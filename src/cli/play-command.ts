@@ -5,12 +5,13 @@ import { JsonReporter } from "../output/json.js";
 import { HumanReporter } from "../output/human.js";
 import { SecretMasker } from "../secrets.js";
 import { parseExtraVars } from "./extra-vars.js";
+import { addVaultOptions, setUpVault, type VaultFlags } from "./vault-options.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const splitTags = (values: string[]) => values.flatMap((value) => value.split(",")).map((tag) => tag.trim()).filter(Boolean);
 
 export function playCommand(setExitCode: (code: number) => void): Command {
-  return new Command("play")
+  return addVaultOptions(new Command("play"))
     .description("run a playbook against an inventory (like ansible-playbook)")
     .argument("<playbook>", "playbook file")
     .option("-i, --inventory <path>", "inventory file, directory or host list (repeatable)", collect, [])
@@ -33,6 +34,8 @@ export function playCommand(setExitCode: (code: number) => void): Command {
     .action(async (playbook: string, flags: PlayFlags) => {
       const inventories = flags.inventory.length > 0 ? flags.inventory : ["inventory"];
       const masker = new SecretMasker();
+      // passwords are read (and asked for) before anything else: a wrong one fails before any host is contacted
+      await setUpVault(flags, masker);
       const write = (text: string) => process.stdout.write(text);
       const reporter = flags.json
         ? new JsonReporter(write, masker)
@@ -67,7 +70,7 @@ export function playCommand(setExitCode: (code: number) => void): Command {
     });
 }
 
-interface PlayFlags {
+interface PlayFlags extends VaultFlags {
   inventory: string[];
   limit?: string;
   tags: string[];

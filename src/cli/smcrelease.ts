@@ -16,11 +16,13 @@ import { runStatus } from "../release/status.js";
 import { parseExtraVars } from "./extra-vars.js";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "../release/holder.js";
 import { runMain } from "./run-main.js";
+import { SecretMasker } from "../secrets.js";
+import { addVaultOptions, setUpVault, type VaultFlags } from "./vault-options.js";
 
 /** --wait without a number */
 const DEFAULT_WAIT_SECONDS = 600;
 
-interface Flags {
+interface Flags extends VaultFlags {
   status: boolean;
   check: boolean;
   yes: boolean;
@@ -79,7 +81,7 @@ function terminalIo(): ReleaseIo {
 
 async function main(argv: string[]): Promise<number> {
   let exitCode: number = ReleaseExit.ok;
-  const program = new Command("smcrelease")
+  const program = addVaultOptions(new Command("smcrelease"))
     .description("release a playbook to an infra: dry run with diffs, confirm, apply, record the version on every host")
     .argument("<infra>", "the infra: a directory of the inventories directory")
     .argument("[version]", "the release's semantic version, e.g. 1.1.0")
@@ -114,6 +116,8 @@ async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .action(async (infra: string, version: string | undefined, playbook: string | undefined, flags: Flags) => {
       const connection = { hostKeyPolicy: flags.hostKeyChecking, knownHostsFile: flags.knownHosts };
+      const masker = new SecretMasker();
+      await setUpVault(flags, masker);
       const extraVars = await parseExtraVars(flags.extraVars, process.cwd());
       if (flags.status) {
         if (version !== undefined || flags.check || flags.yes) {

@@ -6,6 +6,7 @@ import { isTsibleError } from "../errors.js";
 import { inventoryCommand } from "./inventory-command.js";
 import { playCommand } from "./play-command.js";
 import { runMain } from "./run-main.js";
+import { vaultCommand } from "./vault-command.js";
 
 async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -16,6 +17,7 @@ async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program.addCommand(playCommand((code) => (exitCode = code)).exitOverride());
   program.addCommand(inventoryCommand().exitOverride());
+  program.addCommand(vaultCommand().exitOverride());
   try {
     await program.parseAsync(argv);
     return exitCode;

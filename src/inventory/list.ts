@@ -5,6 +5,7 @@
  * Unlike ansible-inventory, secret-looking variables are masked unless asked otherwise.
  */
 import { isSecretName, MASK, SecretMasker } from "../secrets.js";
+import { activeVaultKeyring } from "../vault/keyring.js";
 import { UserError } from "../errors.js";
 import type { Vars } from "../vars/vars.js";
 import { finishGroups } from "./groups.js";
@@ -125,6 +126,7 @@ function secretMasker(view: InventoryView, options: RenderOptions): (vars: Vars)
   for (const host of view.inventory.hosts()) masker.addFromVars(host.vars);
   for (const group of view.inventory.groups()) masker.addFromVars(group.vars);
   for (const vars of view.ownHostVars.values()) masker.addFromVars(vars);
+  activeVaultKeyring().maskIn(masker);
   return (vars) => masker.maskDeep(maskSecretKeys(vars) as Vars);
 }
 

@@ -6,7 +6,7 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { isMap, parseDocument } from "yaml";
 import { UserError } from "../errors.js";
-import { readUserText } from "../text-file.js";
+import { readMaybeVaultedText } from "../vault/vaulted-file.js";
 import { parseIniInventory } from "./ini.js";
 import type { InventoryData } from "./model.js";
 import { expandHostPattern, HostPatternError } from "./ranges.js";
@@ -73,7 +73,8 @@ async function inventoryFilesIn(dir: string): Promise<string[]> {
 }
 
 async function readInventoryFile(file: string, inventory: InventoryData): Promise<void> {
-  const text = await readUserText(file);
+  // a vault-encrypted inventory is read as Ansible reads it; only its secret-named vars are masked
+  const { text } = await readMaybeVaultedText(file);
   if (isYamlInventory(file, text)) parseYamlInventory(text, file, inventory);
   else parseIniInventory(text, file, inventory);
 }

@@ -6,7 +6,8 @@
 import { readdir, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { UserError, type SourceLocation } from "../errors.js";
-import { readUserText } from "../text-file.js";
+import { activeVaultKeyring } from "../vault/keyring.js";
+import { readMaybeVaultedText } from "../vault/vaulted-file.js";
 import type { Vars } from "../vars/vars.js";
 import { parseYamlFile, toValue } from "./yaml-file.js";
 
@@ -47,8 +48,11 @@ async function filesIn(dir: string): Promise<string[]> {
 }
 
 export async function loadVarsFile(file: string): Promise<VarsFile> {
-  const yaml = parseYamlFile(await readUserText(file), file);
+  const { text, vaulted } = await readMaybeVaultedText(file);
+  const yaml = parseYamlFile(text, file);
   const value = toValue(yaml);
+  // a vault-encrypted vars file holds secrets: every value in it is masked in output
+  if (vaulted) activeVaultKeyring().reveal(value);
   if (value === null || value === undefined) return { file, vars: {} };
   if (typeof value !== "object" || Array.isArray(value)) {
     const location: SourceLocation = yaml.locate(yaml.document.contents);

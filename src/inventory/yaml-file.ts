@@ -4,15 +4,16 @@
  */
 import { isNode, LineCounter, parseDocument, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions, type Tags } from "yaml";
 import { UserError, type SourceLocation } from "../errors.js";
+import { locateVaultedValues, VAULT_TAG } from "../vault/yaml-tag.js";
 
 /**
  * PyYAML's YAML 1.1, which Ansible uses: unlike the 1.1 spec, `y` and `n` stay strings,
- * and timestamps stay strings rather than becoming dates.
+ * and timestamps stay strings rather than becoming dates; Ansible's `!vault` values.
  */
 export const ANSIBLE_YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   version: "1.1",
-  customTags: (tags: Tags) =>
-    tags.flatMap((tag): Tags => {
+  customTags: (tags: Tags) => [
+    ...tags.flatMap((tag): Tags => {
       if (typeof tag === "string") return [tag];
       if (tag.tag === "tag:yaml.org,2002:timestamp") return [];
       if (tag.tag === "tag:yaml.org,2002:bool" && "test" in tag && tag.test) {
@@ -20,6 +21,8 @@ export const ANSIBLE_YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOption
       }
       return [tag];
     }),
+    VAULT_TAG,
+  ],
 };
 
 export interface YamlFile {
@@ -46,6 +49,7 @@ export function parseYamlFile(text: string, file: string): YamlFile {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
+  locateVaultedValues(text, document, locate);
   return { file, document, locate };
 }
 

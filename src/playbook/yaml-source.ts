@@ -5,7 +5,9 @@
  */
 import { isMap, isScalar, isSeq, isAlias, LineCounter, parseDocument, type Node } from "yaml";
 import { UserError, type SourceLocation } from "../errors.js";
-import { readUserText } from "../text-file.js";
+import { readMaybeVaultedText } from "../vault/vaulted-file.js";
+import { activeVaultKeyring } from "../vault/keyring.js";
+import { locateVaultedValues, VAULT_TAG, VaultScalar } from "../vault/yaml-tag.js";
 
 const locations = new WeakMap<object, SourceLocation>();
 
@@ -24,7 +26,7 @@ export const MAX_ALIAS_EXPANSION = 10_000;
 
 export function parseYaml(text: string, file: string): unknown {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, version: "1.1" });
+  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, version: "1.1", customTags: [VAULT_TAG] });
   const [firstError] = document.errors;
   if (firstError) {
     const position = firstError.linePos?.[0];
@@ -39,6 +41,7 @@ export function parseYaml(text: string, file: string): unknown {
     const position = lineCounter.linePos(offset);
     return { file, line: position.line, column: position.col };
   };
+  locateVaultedValues(text, document, locate);
   let expandedByAliases = 0;
   let outermostAlias: Node | undefined;
   const convert = (node: unknown): unknown => {
@@ -58,6 +61,7 @@ export function parseYaml(text: string, file: string): unknown {
         if (outermost) outermostAlias = undefined;
       }
     }
+    if (node instanceof VaultScalar) return node.toJSON();
     if (isScalar(node)) {
       // PyYAML, which Ansible uses, reads y/n as strings; the yaml library's 1.1 schema would make them booleans
       if (typeof node.value === "boolean" && node.type === "PLAIN" && /^[yYnN]$/.test(node.source ?? "")) return node.source;
@@ -92,6 +96,10 @@ export function parseYaml(text: string, file: string): unknown {
   return convert(document.contents);
 }
 
+/** A YAML file, which may be vault-encrypted as a whole: then every value in it is a secret */
 export async function loadYamlFile(file: string): Promise<unknown> {
-  return parseYaml(await readUserText(file), file);
+  const { text, vaulted } = await readMaybeVaultedText(file);
+  const value = parseYaml(text, file);
+  if (vaulted) activeVaultKeyring().reveal(value);
+  return value;
 }

@@ -12,6 +12,7 @@ import type { HostStats } from "../executor/results.js";
 import { loadInventory, type Inventory } from "../inventory/index.js";
 import { HumanReporter } from "../output/human.js";
 import { loadPlaybook } from "../playbook/load.js";
+import { activeVaultKeyring } from "../vault/keyring.js";
 import { SecretMasker } from "../secrets.js";
 import { checkBrokerHosts } from "./broker-hosts.js";
 import { acquireControllerLock, controllerLockFile } from "./controller-lock.js";
@@ -122,6 +123,7 @@ async function prepare(request: ReleaseRequest): Promise<Prepared> {
   const inventoryDir = await locateInfra(request.inventoriesDir, request.infra);
   const playbookFile = await locatePlaybook(request.playbooksDir, request.playbook);
   const masker = new SecretMasker();
+  activeVaultKeyring().maskIn(masker);
   const inventory = await loadInventory([inventoryDir], { playbookDir: path.dirname(playbookFile) });
   masker.addFromVars(inventory.allHostVars());
   masker.addFromVars(request.extraVars);

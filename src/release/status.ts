@@ -4,6 +4,7 @@
  * an unreachable host are each said plainly.
  */
 import { loadInventory } from "../inventory/index.js";
+import { activeVaultKeyring } from "../vault/keyring.js";
 import { SecretMasker } from "../secrets.js";
 import { ReleaseError, ReleaseExit } from "./exit-codes.js";
 import { describeHolder, type LockHolder } from "./holder.js";
@@ -86,6 +87,7 @@ export async function runStatus(request: StatusRequest, io: ReleaseIo): Promise<
   const inventoryDir = await locateInfra(request.inventoriesDir, request.infra);
   const inventory = await loadInventory([inventoryDir]);
   const masker = new SecretMasker();
+  activeVaultKeyring().maskIn(masker);
   masker.addFromVars(inventory.allHostVars());
   masker.addFromVars(request.extraVars);
   const names = request.limit === undefined ? inventory.hosts().map((host) => host.name) : inventory.selectHosts(request.limit);
