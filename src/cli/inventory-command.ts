@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { addHostToInventory, removeHostFromInventory, type InventoryEditResult } from "../inventory/edit.js";
 import { inventoryGraph, inventoryHost, inventoryList, readInventoryView } from "../inventory/list.js";
 import { SecretMasker } from "../secrets.js";
+import { loadAnsibleConfig } from "../config/ansible-cfg.js";
 import { addVaultOptions, setUpVault, type VaultFlags } from "./vault-options.js";
 
 export interface InventoryCommandOutput {
@@ -39,7 +40,7 @@ function listCommand(io: InventoryCommandOutput): Command {
     .option("--export", "each group's own vars on the group and each host's own vars, as ansible-inventory --export", false)
     .option("--show-secrets", "print secret-looking values instead of masking them", false)
     .action(async (flags: VaultFlags & { inventory: string[]; host?: string; export: boolean; showSecrets: boolean }) => {
-      await setUpVault(flags, new SecretMasker());
+      await setUpVault(flags, new SecretMasker(), { configuredPasswordFile: loadAnsibleConfig().vaultPasswordFile });
       const view = await readInventoryView(flags.inventory);
       const options = { showSecrets: flags.showSecrets, exported: flags.export };
       io.write(flags.host === undefined ? inventoryList(view, options) : inventoryHost(view, flags.host, options));
@@ -54,7 +55,7 @@ function graphCommand(io: InventoryCommandOutput): Command {
     .option("--vars", "also print variables (secrets masked)", false)
     .option("--show-secrets", "print secret-looking values instead of masking them", false)
     .action(async (group: string, flags: VaultFlags & { inventory: string[]; vars: boolean; showSecrets: boolean }) => {
-      await setUpVault(flags, new SecretMasker());
+      await setUpVault(flags, new SecretMasker(), { configuredPasswordFile: loadAnsibleConfig().vaultPasswordFile });
       const view = await readInventoryView(flags.inventory);
       io.write(inventoryGraph(view, group, { vars: flags.vars, showSecrets: flags.showSecrets }));
     });

@@ -4,6 +4,7 @@ import { runPlaybookFile } from "../executor/index.js";
 import { JsonReporter } from "../output/json.js";
 import { HumanReporter } from "../output/human.js";
 import { SecretMasker } from "../secrets.js";
+import { describeConfig, loadAnsibleConfig } from "../config/ansible-cfg.js";
 import { parseExtraVars } from "./extra-vars.js";
 import { addVaultOptions, setUpVault, type VaultFlags } from "./vault-options.js";
 
@@ -19,7 +20,7 @@ export function playCommand(setExitCode: (code: number) => void): Command {
     .option("-t, --tags <tags>", "only tasks with these tags (comma separated, repeatable)", collect, [])
     .option("--skip-tags <tags>", "skip tasks with these tags (comma separated, repeatable)", collect, [])
     .option("-e, --extra-vars <vars>", "key=value, JSON/YAML, or @file (repeatable)", collect, [])
-    .addOption(new Option("-f, --forks <n>", "hosts worked on at once").default(5).argParser(parsePositiveInt))
+    .addOption(new Option("-f, --forks <n>", "hosts worked on at once (default 5, or ansible.cfg's forks)").argParser(parsePositiveInt))
     .option("-C, --check", "report what would change without changing anything", false)
     .option("-D, --diff", "show unified diffs of changed files", false)
     .option("--json", "print one JSON document (Ansible's json callback shape) instead of text", false)
@@ -32,10 +33,12 @@ export function playCommand(setExitCode: (code: number) => void): Command {
     )
     .option("--known-hosts <file>", "known_hosts file to check host keys against (default ~/.ssh/known_hosts)")
     .action(async (playbook: string, flags: PlayFlags) => {
-      const inventories = flags.inventory.length > 0 ? flags.inventory : ["inventory"];
+      const config = loadAnsibleConfig();
+      if (flags.verbose > 0) process.stderr.write(describeConfig(config));
+      const inventories = flags.inventory.length > 0 ? flags.inventory : (config.inventory ?? ["inventory"]);
       const masker = new SecretMasker();
       // passwords are read (and asked for) before anything else: a wrong one fails before any host is contacted
-      await setUpVault(flags, masker);
+      await setUpVault(flags, masker, { configuredPasswordFile: config.vaultPasswordFile });
       const write = (text: string) => process.stdout.write(text);
       const reporter = flags.json
         ? new JsonReporter(write, masker)
@@ -47,9 +50,8 @@ export function playCommand(setExitCode: (code: number) => void): Command {
             check: flags.check,
             verbosity: flags.verbose,
           });
-      const rolesPath = (flags.rolesPath ?? process.env.TSIBLE_ROLES_PATH ?? process.env.ANSIBLE_ROLES_PATH ?? "")
-        .split(":")
-        .filter(Boolean);
+      const rolesPathText = flags.rolesPath ?? process.env.TSIBLE_ROLES_PATH ?? process.env.ANSIBLE_ROLES_PATH;
+      const rolesPath = rolesPathText === undefined ? (config.rolesPath ?? []) : rolesPathText.split(":").filter(Boolean);
       const outcome = await runPlaybookFile({
         playbook,
         inventories,
@@ -57,14 +59,20 @@ export function playCommand(setExitCode: (code: number) => void): Command {
         tags: splitTags(flags.tags),
         skipTags: splitTags(flags.skipTags),
         extraVars: await parseExtraVars(flags.extraVars, process.cwd()),
-        forks: flags.forks,
+        forks: flags.forks ?? config.forks ?? 5,
         check: flags.check,
         diff: flags.diff,
         verbosity: flags.verbose,
         rolesPath,
         reporter,
         masker,
-        connection: { hostKeyPolicy: flags.hostKeyChecking, knownHostsFile: flags.knownHosts },
+        connection: {
+          hostKeyPolicy: flags.hostKeyChecking ?? (config.hostKeyChecking === false ? "off" : undefined),
+          knownHostsFile: flags.knownHosts,
+          connectTimeoutMs: config.timeoutSeconds === undefined ? undefined : config.timeoutSeconds * 1000,
+          privateKeyFile: config.privateKeyFile,
+        },
+        playDefaults: { remoteUser: config.remoteUser, become: config.become, becomeUser: config.becomeUser },
       });
       setExitCode(outcome.exitCode);
     });
@@ -76,7 +84,7 @@ interface PlayFlags extends VaultFlags {
   tags: string[];
   skipTags: string[];
   extraVars: string[];
-  forks: number;
+  forks?: number;
   check: boolean;
   diff: boolean;
   json: boolean;

@@ -17,6 +17,7 @@ import { parseExtraVars } from "./extra-vars.js";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "../release/holder.js";
 import { runMain } from "./run-main.js";
 import { SecretMasker } from "../secrets.js";
+import { loadAnsibleConfig } from "../config/ansible-cfg.js";
 import { addVaultOptions, setUpVault, type VaultFlags } from "./vault-options.js";
 
 /** --wait without a number */
@@ -117,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
     .action(async (infra: string, version: string | undefined, playbook: string | undefined, flags: Flags) => {
       const connection = { hostKeyPolicy: flags.hostKeyChecking, knownHostsFile: flags.knownHosts };
       const masker = new SecretMasker();
-      await setUpVault(flags, masker);
+      await setUpVault(flags, masker, { configuredPasswordFile: loadAnsibleConfig().vaultPasswordFile });
       const extraVars = await parseExtraVars(flags.extraVars, process.cwd());
       if (flags.status) {
         if (version !== undefined || flags.check || flags.yes) {

@@ -2,7 +2,7 @@
 import path from "node:path";
 import { loadInventory } from "../inventory/index.js";
 import { findModule, moduleNames } from "../module-registry.js";
-import { createIncludeLoader, loadPlaybook, type LoadOptions } from "../playbook/load.js";
+import { createIncludeLoader, loadPlaybook, type LoadOptions, type PlayDefaults } from "../playbook/load.js";
 import type { Playbook } from "../playbook/types.js";
 import { HostPool } from "./host-pool.js";
 import type { SecretMasker } from "../secrets.js";
@@ -26,10 +26,12 @@ export interface PlayRequest {
   reporter: Reporter;
   masker: SecretMasker;
   connection?: ExecutorOptions["connection"];
+  /** ansible.cfg's defaults for plays that do not set remote_user, become or become_user */
+  playDefaults?: PlayDefaults | undefined;
 }
 
-export function playbookLoadOptions(rolesPath: string[] = []): LoadOptions {
-  return { rolesPath, lookupModule: findModule, moduleNames };
+export function playbookLoadOptions(rolesPath: string[] = [], playDefaults?: PlayDefaults): LoadOptions {
+  return { rolesPath, lookupModule: findModule, moduleNames, playDefaults };
 }
 
 export async function runPlaybookFile(request: PlayRequest): Promise<RunOutcome> {
@@ -49,7 +51,7 @@ export async function runPlaybookFile(request: PlayRequest): Promise<RunOutcome>
     connection: request.connection,
   };
   const hosts = new HostPool(options);
-  const loadOptions = playbookLoadOptions(request.rolesPath);
+  const loadOptions = playbookLoadOptions(request.rolesPath, request.playDefaults);
   let playbook: Playbook;
   try {
     playbook = await loadPlaybook(request.playbook, { ...loadOptions, onFirstPlay: (play) => hosts.logInEarly(play) });

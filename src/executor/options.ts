@@ -25,5 +25,7 @@ export interface ExecutorOptions {
     hostKeyPolicy?: "strict" | "accept-new" | "off" | undefined;
     knownHostsFile?: string | undefined;
     connectTimeoutMs?: number | undefined;
+    /** ansible.cfg's private_key_file: the key of hosts whose variables name none */
+    privateKeyFile?: string | undefined;
   };
 }

@@ -15,6 +15,7 @@ import { addHostIni, removeHostIni } from "./edit-ini.js";
 import { checkBrokerHostName, validateGroupArgument, validateHostArgument, validateVarName } from "./edit-names.js";
 import { readInventoryText, verifyEdit, type ExpectedChange, type InventoryFormat } from "./edit-verify.js";
 import { replaceFileAtomically } from "./edit-write.js";
+import { readingVaultText } from "../vault/yaml-tag.js";
 import { addHostYaml, removeHostYaml } from "./edit-yaml.js";
 import { iniValue } from "./ini.js";
 import { ANSIBLE_YAML_OPTIONS } from "./yaml-file.js";
@@ -78,12 +79,17 @@ async function editInventoryFile(file: string, change: ExpectedChange, edit: Tex
   const path = await inventoryFilePath(file);
   const text = await readFile(path, "utf8");
   const format = inventoryFormat(path, text);
-  const before = readInventoryText(text, file, format);
-  const edited = edit(text, file, format);
+  // `!vault` values stay vault text throughout: editing and checking an edit need no vault password
+  const result = readingVaultText(() => {
+    const before = readInventoryText(text, file, format);
+    const edited = edit(text, file, format);
+    if (edited.text === text) return { edited, diff: "" };
+    const after = readInventoryText(edited.text, file, format);
+    verifyEdit(before, after, change);
+    return { edited, diff: maskedInventoryDiff(file, text, edited.text, [before, after]) };
+  });
+  const { edited, diff } = result;
   if (edited.text === text) return { changed: false, diff: "", warnings: edited.warnings };
-  const after = readInventoryText(edited.text, file, format);
-  verifyEdit(before, after, change);
-  const diff = maskedInventoryDiff(file, text, edited.text, [before, after]);
   if (!options.dryRun) await replaceFileAtomically(path, edited.text);
   return { changed: true, diff, warnings: edited.warnings };
 }

@@ -26,6 +26,14 @@ export interface LoadOptions {
    * before its roles and templates load, so logging in to them can start meanwhile
    */
   onFirstPlay?: (outline: PlayOutline) => void;
+  /** ansible.cfg's remote_user, become and become_user: what a play that does not say gets */
+  playDefaults?: PlayDefaults | undefined;
+}
+
+export interface PlayDefaults {
+  remoteUser?: string | undefined;
+  become?: boolean | undefined;
+  becomeUser?: string | undefined;
 }
 
 /** What the first play's own mapping says about reaching its hosts, before any checking */
@@ -50,7 +58,7 @@ export async function loadPlaybook(file: string, options: LoadOptions): Promise<
       hint: "start each play with '- hosts: GROUP'",
     });
   }
-  const outline = outlineOf(document[0]);
+  const outline = outlineOf(document[0], options.playDefaults);
   if (outline) options.onFirstPlay?.(outline);
   const loader = new Loader(options, dir);
   const plays: Play[] = [];
@@ -67,7 +75,7 @@ export async function loadPlaybook(file: string, options: LoadOptions): Promise<
 }
 
 /** Only a play that certainly gathers facts (so logs in to every host) and says plainly where */
-function outlineOf(raw: unknown): PlayOutline | undefined {
+function outlineOf(raw: unknown, defaults: PlayDefaults = {}): PlayOutline | undefined {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return undefined;
   const play = raw as Raw;
   if (play.gather_facts !== undefined && parseAnsibleBool(play.gather_facts) !== true) return undefined;
@@ -77,7 +85,8 @@ function outlineOf(raw: unknown): PlayOutline | undefined {
   const remoteUser = plainText(play.remote_user);
   const becomeUser = plainText(play.become_user);
   if (remoteUser === null || becomeUser === null) return undefined;
-  return { hosts, remoteUser, become: parseAnsibleBool(play.become) === true, becomeUser };
+  const become = play.become === undefined ? defaults.become === true : parseAnsibleBool(play.become) === true;
+  return { hosts, remoteUser: remoteUser ?? defaults.remoteUser, become, becomeUser: becomeUser ?? defaults.becomeUser };
 }
 
 /** `hosts:` as one pattern: a list is its patterns joined with ':' */
@@ -109,8 +118,8 @@ class Loader {
     const inherited: Inheritable = {
       when: [],
       tags: asStringList(play.tags, location, "tags"),
-      become: optionalBool(play.become, location, "become"),
-      becomeUser: optionalString(play.become_user, location, "become_user"),
+      become: optionalBool(play.become, location, "become") ?? this.options.playDefaults?.become,
+      becomeUser: optionalString(play.become_user, location, "become_user") ?? this.options.playDefaults?.becomeUser,
       vars: {},
       baseDir: this.playbookDir,
     };
@@ -125,7 +134,7 @@ class Loader {
       dir: this.playbookDir,
       become: inherited.become,
       becomeUser: inherited.becomeUser,
-      remoteUser: optionalString(play.remote_user, location, "remote_user"),
+      remoteUser: optionalString(play.remote_user, location, "remote_user") ?? this.options.playDefaults?.remoteUser,
       gatherFacts: optionalBool(play.gather_facts, location, "gather_facts") ?? true,
       vars,
       varsFiles: asStringList(play.vars_files, location, "vars_files"),

@@ -8,6 +8,20 @@ import { Scalar, visit, type Document, type Node, type ScalarTag } from "yaml";
 import type { SourceLocation } from "../errors.js";
 import { activeVaultKeyring } from "./keyring.js";
 
+/** while set, vault values read as their vault text (comparing two versions of a file needs no password) */
+let asVaultText = false;
+
+/** Runs `read` with every !vault value read as its vault text, not decrypted */
+export function readingVaultText<T>(read: () => T): T {
+  const before = asVaultText;
+  asVaultText = true;
+  try {
+    return read();
+  } finally {
+    asVaultText = before;
+  }
+}
+
 export class VaultScalar extends Scalar<string> {
   /** set after parsing, for messages: where the value was written */
   location: SourceLocation = { file: "YAML" };
@@ -15,6 +29,7 @@ export class VaultScalar extends Scalar<string> {
 
   /** the decrypted value (handed to the secret masker the first time) */
   override toJSON(): string {
+    if (asVaultText) return this.value;
     if (this.#plaintext === undefined) {
       const keyring = activeVaultKeyring();
       this.#plaintext = keyring.decryptText(this.value, this.location, "the !vault value");

@@ -23,6 +23,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["playbook", "inventory"],
   ["vars"],
   ["connection"],
+  ["vault", "config"],
   ["text-file"],
   ["errors", "secrets", "map-with-limit", "ansible-bool"],
 ];
