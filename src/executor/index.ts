@@ -9,7 +9,7 @@ import type { SecretMasker } from "../secrets.js";
 import type { Vars } from "../vars/vars.js";
 import type { ExecutorOptions } from "./options.js";
 import type { Reporter } from "./reporter.js";
-import { runPlaybook, type RunOutcome } from "./run-playbook.js";
+import { openVaultedVarsFiles, runPlaybook, type RunOutcome } from "./run-playbook.js";
 
 export interface PlayRequest {
   playbook: string;
@@ -55,6 +55,7 @@ export async function runPlaybookFile(request: PlayRequest): Promise<RunOutcome>
   let playbook: Playbook;
   try {
     playbook = await loadPlaybook(request.playbook, { ...loadOptions, onFirstPlay: (play) => hosts.logInEarly(play) });
+    await openVaultedVarsFiles(playbook);
   } catch (error) {
     await hosts.close();
     throw error;
@@ -63,5 +64,6 @@ export async function runPlaybookFile(request: PlayRequest): Promise<RunOutcome>
 }
 
 export type { RunOutcome } from "./run-playbook.js";
+export { openVaultedVarsFiles } from "./run-playbook.js";
 export type { Reporter } from "./reporter.js";
 export { EXIT_CODE_BY_ERROR_KIND, ExitCode } from "./results.js";

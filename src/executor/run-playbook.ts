@@ -9,6 +9,8 @@ import { loadYamlFile } from "../playbook/yaml-source.js";
 import type { Vars } from "../vars/vars.js";
 import { renderString } from "../vars/template.js";
 import path from "node:path";
+import { readFile } from "node:fs/promises";
+import { isVaulted } from "../vault/envelope.js";
 import type { HostState } from "./host-state.js";
 import { HostPool } from "./host-pool.js";
 import type { ExecutorOptions } from "./options.js";
@@ -76,6 +78,20 @@ function buildHostvars(options: ExecutorOptions, pool: HostPool): Record<string,
     });
   }
   return hostvars;
+}
+
+/**
+ * The vars_files whose names are plain and that are vault-encrypted, opened now: a wrong vault
+ * password then fails the run before any play starts (templated names are opened per play).
+ */
+export async function openVaultedVarsFiles(playbook: Playbook): Promise<void> {
+  for (const play of playbook.plays) {
+    for (const entry of play.varsFiles.filter((name) => !name.includes("{{"))) {
+      const file = path.resolve(play.dir, entry);
+      const head = await readFile(file, { encoding: "latin1" }).catch(() => "");
+      if (isVaulted(head)) await loadYamlFile(file);
+    }
+  }
 }
 
 /** vars_files names may use inventory variables, so they are resolved per host */

@@ -7,7 +7,7 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { playbookLoadOptions, runPlaybookFile } from "../executor/index.js";
+import { openVaultedVarsFiles, playbookLoadOptions, runPlaybookFile } from "../executor/index.js";
 import type { HostStats } from "../executor/results.js";
 import { loadInventory, type Inventory } from "../inventory/index.js";
 import { HumanReporter } from "../output/human.js";
@@ -128,6 +128,7 @@ async function prepare(request: ReleaseRequest): Promise<Prepared> {
   masker.addFromVars(inventory.allHostVars());
   masker.addFromVars(request.extraVars);
   const playbook = await loadPlaybook(playbookFile, playbookLoadOptions());
+  await openVaultedVarsFiles(playbook);
   for (const play of playbook.plays) masker.addFromVars(play.vars);
   const hosts = releaseHosts(playbook, inventory, request.limit);
   const warnings = checkBrokerHosts(inventory, hosts, request.infra, request.extraVars);
