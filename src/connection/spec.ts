@@ -5,6 +5,7 @@
 import { UserError } from "../errors.js";
 import { Secret } from "../secrets.js";
 import { parseAnsibleBool } from "../ansible-bool.js";
+import { sshArgsFromVars } from "./ssh-args.js";
 import type { BecomeOptions, ConnectionSpec } from "./types.js";
 
 export type HostKeyPolicy = ConnectionSpec["hostKeyChecking"];
@@ -16,6 +17,8 @@ export interface ConnectionDefaults {
   sshConfigFile?: string;
   connectTimeoutMs?: number;
   user?: string;
+  /** ansible.cfg's private_key_file: like ansible_ssh_private_key_file, below it */
+  privateKeyFile?: string;
 }
 
 function text(vars: Record<string, unknown>, name: string): string | undefined {
@@ -70,26 +73,45 @@ function connectionType(vars: Record<string, unknown>): ConnectionSpec["type"] {
   throw new UserError(`ansible_connection ${JSON.stringify(type)} is not supported`, { hint: "use ssh (the default) or local" });
 }
 
-/** `ansible_ssh_common_args` and other ssh command-line options are ignored: ssh2 is not the ssh command */
+/**
+ * Precedence as Ansible's ssh command line has it: ansible_port/user/private_key_file (and the
+ * play's remote_user) come before ansible_ssh_common_args and ansible_ssh_extra_args, and ssh
+ * takes the first value of an option, so they win; the args win over ~/.ssh/config (applied
+ * later, in resolveSshTarget).
+ */
 export function connectionSpecFromVars(name: string, vars: Record<string, unknown>, defaults: ConnectionDefaults = {}): ConnectionSpec {
+  const args = sshArgsFromVars([
+    { variable: "ansible_ssh_common_args", text: text(vars, "ansible_ssh_common_args") },
+    { variable: "ansible_ssh_extra_args", text: text(vars, "ansible_ssh_extra_args") },
+  ]);
+  const inventoryKey = text(vars, "ansible_ssh_private_key_file") ?? text(vars, "ansible_private_key_file") ?? defaults.privateKeyFile;
+  const fallbackPolicy = args.strictHostKeyChecking ?? defaults.hostKeyChecking ?? "strict";
   const spec: ConnectionSpec = {
     name,
     type: connectionType(vars),
     address: text(vars, "ansible_host") ?? name,
-    port: port(vars),
-    user: text(vars, "ansible_user") ?? defaults.user,
+    port: port(vars) ?? args.port,
+    user: text(vars, "ansible_user") ?? defaults.user ?? args.user,
     password: firstText(vars, ["ansible_password", "ansible_ssh_pass", "ansible_ssh_password"]),
-    privateKeyFile: text(vars, "ansible_ssh_private_key_file") ?? text(vars, "ansible_private_key_file"),
-    hostKeyChecking: hostKeyPolicy(vars, defaults.hostKeyChecking ?? "strict"),
-    knownHostsFile: defaults.knownHostsFile,
-    sshConfigFile: defaults.sshConfigFile,
+    privateKeyFile: inventoryKey ?? args.identityFiles[0],
+    hostKeyChecking: hostKeyPolicy(vars, fallbackPolicy),
+    knownHostsFile: args.userKnownHostsFile ?? defaults.knownHostsFile,
+    sshConfigFile: args.configFile ?? defaults.sshConfigFile,
     connectTimeoutMs: defaults.connectTimeoutMs,
   };
+  if (args.proxyJump !== undefined) spec.proxyJump = args.proxyJump;
+  if (args.proxyCommand !== undefined) spec.proxyCommand = args.proxyCommand;
+  // tsible offers one key file per host; ssh would try every -i in turn
+  const unusedKeys = inventoryKey === undefined ? args.identityFiles.slice(1) : args.identityFiles;
+  const ignored = [...args.ignored, ...unusedKeys.map((file) => `-i ${file}`)];
+  if (ignored.length > 0) spec.ignoredSshOptions = ignored;
   const timeout = text(vars, "ansible_timeout");
   if (timeout !== undefined) {
     const seconds = Number(timeout);
     if (!(seconds > 0)) throw new UserError(`ansible_timeout must be a number of seconds, not ${JSON.stringify(timeout)}`);
     spec.connectTimeoutMs = seconds * 1000;
+  } else if (args.connectTimeoutSeconds !== undefined && defaults.connectTimeoutMs === undefined) {
+    spec.connectTimeoutMs = args.connectTimeoutSeconds * 1000;
   }
   return spec;
 }

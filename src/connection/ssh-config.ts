@@ -1,7 +1,7 @@
 /**
  * What ~/.ssh/config says about a host (HostName, User, Port, IdentityFile,
- * UserKnownHostsFile), computed by the `ssh-config` package. Inventory values
- * override these; the caller does the merging.
+ * UserKnownHostsFile, ConnectTimeout, ProxyJump or ProxyCommand), computed by the
+ * `ssh-config` package. Inventory values override these; the caller does the merging.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -14,6 +14,9 @@ export interface SshConfigForHost {
   port?: number;
   identityFiles: string[];
   userKnownHostsFile?: string;
+  connectTimeoutSeconds?: number;
+  /** whichever of ProxyJump and ProxyCommand the config gives first (ssh ignores the other); may be "none" */
+  proxy?: { kind: "jump"; value: string } | { kind: "command"; value: string };
 }
 
 export function defaultSshConfigFile(): string {
@@ -52,6 +55,12 @@ export function sshConfigFromText(text: string, host: string): SshConfigForHost 
   if (user !== undefined) result.user = user;
   if (port !== undefined && /^\d+$/.test(port)) result.port = Number(port);
   if (knownHosts !== undefined && knownHosts !== "none") result.userKnownHostsFile = expandHome(knownHosts);
+  const timeout = first(computed["connecttimeout"]);
+  if (timeout !== undefined && /^\d+$/.test(timeout) && Number(timeout) > 0) result.connectTimeoutSeconds = Number(timeout);
+  // compute() keeps the first value of each keyword in the order met, so the key order says which came first
+  const proxyKey = Object.keys(computed).find((key) => key === "proxyjump" || key === "proxycommand");
+  const proxyValue = proxyKey === undefined ? undefined : first(computed[proxyKey]);
+  if (proxyValue !== undefined) result.proxy = { kind: proxyKey === "proxyjump" ? "jump" : "command", value: proxyValue };
   return result;
 }
 

@@ -1,11 +1,11 @@
 /**
- * Where and as whom to connect: inventory values first, then ~/.ssh/config,
+ * Where, as whom and through what to connect: inventory values first, then ~/.ssh/config,
  * then OpenSSH's defaults.
  */
 import { existsSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
-import { expandHome, sshConfigForHost } from "./ssh-config.js";
+import { expandHome, sshConfigForHost, type SshConfigForHost } from "./ssh-config.js";
 import type { ConnectionSpec } from "./types.js";
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -24,7 +24,11 @@ export interface SshTarget {
   /** the one new keys are appended to (accept-new) */
   knownHostsWriteFile: string;
   connectTimeoutMs: number;
+  /** how the host is reached when not directly: ProxyJump's hosts, or a ProxyCommand */
+  proxy: SshProxy | undefined;
 }
+
+export type SshProxy = { kind: "jump"; hosts: string } | { kind: "command"; command: string };
 
 const DEFAULT_IDENTITIES = ["id_ed25519", "id_ecdsa", "id_rsa"];
 const GLOBAL_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts";
@@ -50,6 +54,18 @@ export function resolveSshTarget(spec: ConnectionSpec): SshTarget {
     password: spec.password,
     knownHostsFiles,
     knownHostsWriteFile: userKnownHosts,
-    connectTimeoutMs: spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    connectTimeoutMs: spec.connectTimeoutMs ?? (config.connectTimeoutSeconds === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : config.connectTimeoutSeconds * 1000),
+    proxy: proxyOf(spec, config.proxy),
   };
+}
+
+/** The inventory's ProxyJump or ProxyCommand first, then ssh config's; "none" means directly */
+function proxyOf(spec: ConnectionSpec, configured: SshConfigForHost["proxy"]): SshProxy | undefined {
+  let proxy: SshProxy | undefined;
+  if (spec.proxyJump !== undefined) proxy = { kind: "jump", hosts: spec.proxyJump };
+  else if (spec.proxyCommand !== undefined) proxy = { kind: "command", command: spec.proxyCommand };
+  else if (configured?.kind === "jump") proxy = { kind: "jump", hosts: configured.value };
+  else if (configured?.kind === "command") proxy = { kind: "command", command: configured.value };
+  const value = proxy?.kind === "jump" ? proxy.hosts : proxy?.command;
+  return value === undefined || value.trim() === "" || value.trim().toLowerCase() === "none" ? undefined : proxy;
 }

@@ -1,21 +1,21 @@
 /**
  * SSH through ssh2: one persistent connection per host for the whole run, each
- * command an exec channel on it. Connection failures become UnreachableError
- * with a message that says what to fix.
+ * command an exec channel on it, directly or through jump hosts / a ProxyCommand
+ * (jump-hosts.ts). Connection failures become UnreachableError with a message
+ * that says what to fix (ssh-handshake.ts).
  */
 import { constants } from "node:os";
-import ssh2, { type Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import ssh2, { type Client, type ClientChannel } from "ssh2";
 import { CommandConnection, type CommandLogOptions, type Transport } from "./command-connection.js";
-import { hostKeyCheck, type HostKeyCheck } from "./host-key-check.js";
+import { JumpHostPool, routeTo } from "./jump-hosts.js";
 import type { StartedProcess } from "./process.js";
 import { quoteArgv } from "./quote.js";
-import { AuthSetupError, authHandler, describeTried, planAuth, type AuthPlan } from "./ssh-auth.js";
-import { resolveSshTarget, type SshTarget } from "./ssh-target.js";
+import { sshHandshake, targetLabel } from "./ssh-handshake.js";
+import { resolveSshTarget } from "./ssh-target.js";
 import { type Connection, type ConnectionSpec, UnreachableError } from "./types.js";
 
 /** OpenSSH's sshd allows 10 sessions per connection (MaxSessions); more would fail to open */
 const MAX_CHANNELS = 10;
-const KEEPALIVE_INTERVAL_MS = 15_000;
 /** tries to open a channel that sshd refused for lack of a free session (about 2 s in all) */
 const OPEN_ATTEMPTS = 14;
 
@@ -61,6 +61,8 @@ class SshTransport implements Transport {
     readonly label: string,
     readonly loginUser: string,
     readonly client: Client,
+    /** frees what the connection went through (a shared jump host login, a ProxyCommand) */
+    private readonly releaseRoute: () => Promise<void>,
   ) {
     client.on("error", (error: Error) => this.#markLost(`connection error: ${error.message}`));
     client.on("close", () => {
@@ -131,6 +133,11 @@ class SshTransport implements Transport {
 
   async close(): Promise<void> {
     this.#closing = true;
+    await this.#endClient();
+    await this.releaseRoute();
+  }
+
+  async #endClient(): Promise<void> {
     // a connection lost earlier has closed already: waiting for its close would wait forever
     if (this.#closed) return;
     await new Promise<void>((resolve) => {
@@ -147,99 +154,26 @@ class SshTransport implements Transport {
   }
 }
 
-/** Why the connection failed, in words a user can act on */
-function unreachable(
-  spec: ConnectionSpec,
-  target: SshTarget,
-  auth: AuthPlan,
-  check: HostKeyCheck,
-  error: Error & { code?: string; level?: string },
-): UnreachableError {
-  const label = `${spec.name} (${target.host}:${target.port})`;
-  if (check.rejection) return new UnreachableError(spec.name, check.rejection.message, check.rejection.hint);
-  if (error.level === "client-authentication") {
-    const notes = auth.notes.length > 0 ? `; ${auth.notes.join("; ")}` : "";
-    return new UnreachableError(
-      spec.name,
-      `${label}: authentication failed for user ${target.user} ${describeTried(auth)}${notes}`,
-      "check ansible_user and ansible_ssh_private_key_file (is the public key in the user's authorized_keys?) or ansible_password",
-    );
-  }
-  if (error.level === "client-timeout" || error.code === "ETIMEDOUT") {
-    return new UnreachableError(
-      spec.name,
-      `${label}: connection timed out after ${target.connectTimeoutMs / 1000} s`,
-      "is the host up, the address right (ansible_host) and port 22 (or ansible_port) open in its firewall?",
-    );
-  }
-  switch (error.code) {
-    case "ECONNREFUSED":
-      return new UnreachableError(spec.name, `${label}: connection refused`, `is sshd running on the host and listening on port ${target.port} (ansible_port)?`);
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return new UnreachableError(spec.name, `${label}: cannot resolve host name ${target.host}`, "check ansible_host (or the HostName in ~/.ssh/config) and DNS");
-    case "EHOSTUNREACH":
-    case "ENETUNREACH":
-      return new UnreachableError(spec.name, `${label}: no route to host`, "is the host up and the address (ansible_host) right?");
-    case "ECONNRESET":
-      return new UnreachableError(spec.name, `${label}: the host reset the connection during the handshake`, "check sshd's log on the host (MaxStartups, AllowUsers, TCP wrappers)");
-    default:
-      return new UnreachableError(spec.name, `${label}: cannot connect: ${error.message}`);
-  }
+export interface SshConnectionOptions {
+  /** the run's shared jump host logins; without one, this connection has its own */
+  jumpHosts?: JumpHostPool | undefined;
+  /** abandons the login when the run no longer needs it */
+  signal?: AbortSignal | undefined;
 }
 
-export async function openSshConnection(spec: ConnectionSpec, logging: CommandLogOptions = {}, signal?: AbortSignal): Promise<Connection> {
+export async function openSshConnection(spec: ConnectionSpec, logging: CommandLogOptions = {}, options: SshConnectionOptions = {}): Promise<Connection> {
   const target = resolveSshTarget(spec);
-  const label = `${spec.name} (${target.host}:${target.port})`;
-  let auth: AuthPlan;
+  const label = targetLabel(spec.name, target);
+  const route = routeTo(spec, target);
+  const stream = await (options.jumpHosts ?? new JumpHostPool()).open(spec.name, target, route);
+  const client = new ssh2.Client();
+  // the transport listens for errors from the start, so none goes unhandled between handshake and use
+  const transport = new SshTransport(spec.name, label, target.user, client, stream.release);
   try {
-    auth = planAuth(target, process.env["SSH_AUTH_SOCK"]);
+    await sshHandshake(client, spec.name, target, spec.hostKeyChecking, { sock: stream.sock, streamEnded: stream.ended, signal: options.signal });
   } catch (error) {
-    if (error instanceof AuthSetupError) {
-      throw new UnreachableError(spec.name, `${label}: ${error.message}`, "fix ansible_ssh_private_key_file for this host");
-    }
+    await stream.release();
     throw error;
   }
-  const check = hostKeyCheck(spec.name, target, spec.hostKeyChecking);
-  const client = new ssh2.Client();
-  const config: ConnectConfig = {
-    host: target.host,
-    port: target.port,
-    username: target.user,
-    readyTimeout: target.connectTimeoutMs,
-    keepaliveInterval: KEEPALIVE_INTERVAL_MS,
-    keepaliveCountMax: 3,
-    hostVerifier: (key: Buffer) => check.verify(key),
-    authHandler: authHandler(auth),
-    algorithms: { serverHostKey: check.algorithms },
-  };
-
-  // the transport listens for errors from the start, so none goes unhandled between handshake and use
-  const transport = new SshTransport(spec.name, label, target.user, client);
-  await new Promise<void>((resolve, reject) => {
-    let settled = false;
-    const abandon = () => {
-      if (settled) return;
-      settled = true;
-      client.destroy();
-      reject(new UnreachableError(spec.name, `${label}: the run ended before the login finished`));
-    };
-    if (signal?.aborted) return abandon();
-    signal?.addEventListener("abort", abandon, { once: true });
-    client.once("ready", () => {
-      signal?.removeEventListener("abort", abandon);
-      if (settled) return;
-      settled = true;
-      resolve();
-    });
-    client.once("error", (error: Error) => {
-      signal?.removeEventListener("abort", abandon);
-      if (settled) return;
-      settled = true;
-      client.end();
-      reject(unreachable(spec, target, auth, check, error));
-    });
-    client.connect(config);
-  });
   return new CommandConnection(spec.name, transport, logging);
 }

@@ -120,4 +120,10 @@ export interface ConnectionSpec {
   /** ~/.ssh/config by default; "" disables */
   sshConfigFile?: string | undefined;
   connectTimeoutMs?: number | undefined;
+  /** `-J`/`-o ProxyJump=` from ansible_ssh_common_args/extra_args ("none": no proxy, whatever ssh config says) */
+  proxyJump?: string | undefined;
+  /** `-o ProxyCommand=` from the same; ProxyJump and ProxyCommand exclude each other */
+  proxyCommand?: string | undefined;
+  /** ssh options in those variables that tsible cannot honour, for a warning */
+  ignoredSshOptions?: string[] | undefined;
 }

@@ -3,6 +3,7 @@
  * connection variables may be templates (`ansible_host: "{{ ip }}"`), extra
  * vars win, and the passwords involved are handed to the masker first.
  */
+import type { JumpHostPool } from "../connection/jump-hosts.js";
 import { openConnection } from "../connection/open.js";
 import { connectionSpecFromVars } from "../connection/spec.js";
 import type { Connection, ConnectionSpec } from "../connection/types.js";
@@ -23,6 +24,10 @@ export interface HostConnectionRequest {
   log?: ((line: string) => void) | undefined;
   /** abandons the login when the run no longer needs it */
   signal?: AbortSignal | undefined;
+  /** the run's jump host logins, shared by all the hosts behind each */
+  jumpHosts?: JumpHostPool | undefined;
+  /** told the ssh options of ansible_ssh_common_args/extra_args that tsible cannot apply */
+  ignoredSshOptions?: ((host: string, options: readonly string[]) => void) | undefined;
 }
 
 export interface HostConnection {
@@ -43,9 +48,11 @@ export async function connectHost(name: string, request: HostConnectionRequest):
     hostKeyChecking: request.connection?.hostKeyPolicy,
     knownHostsFile: request.connection?.knownHostsFile,
     connectTimeoutMs: request.connection?.connectTimeoutMs,
+    privateKeyFile: request.connection?.privateKeyFile,
     user: request.remoteUser,
   });
   if (spec.password) request.masker.add(spec.password, { force: true });
-  const connection = await openConnection(spec, { masker: request.masker, log: request.log, signal: request.signal });
+  if (spec.ignoredSshOptions !== undefined) request.ignoredSshOptions?.(name, spec.ignoredSshOptions);
+  const connection = await openConnection(spec, { masker: request.masker, log: request.log, signal: request.signal, jumpHosts: request.jumpHosts });
   return { connection, spec, connectionVars };
 }

@@ -4,6 +4,7 @@
  * loading: the ssh handshake and the first shell are waits on the network and the host, which
  * the controller spends reading roles and checking templates instead.
  */
+import { JumpHostPool } from "../connection/jump-hosts.js";
 import { becomeToStartEarly } from "../connection/spec.js";
 import type { PlayOutline } from "../playbook/load.js";
 import { connectHost } from "./connect-host.js";
@@ -14,6 +15,10 @@ export type HostPoolOptions = Pick<ExecutorOptions, "inventory" | "extraVars" | 
 
 export class HostPool {
   readonly #states = new Map<string, HostState>();
+  /** one login per jump host for the run, shared by the hosts behind it */
+  readonly #jumpHosts = new JumpHostPool();
+  /** ignored ssh options already warned about */
+  readonly #warnedSshOptions = new Set<string>();
 
   constructor(private readonly options: HostPoolOptions) {}
 
@@ -66,7 +71,21 @@ export class HostPool {
       remoteUser,
       signal,
       log: verbosity > 0 ? (line) => reporter.verbose(name, masker.mask(line)) : undefined,
+      jumpHosts: this.#jumpHosts,
+      ignoredSshOptions: (host, ignored) => this.#warnIgnoredSshOptions(host, ignored),
     });
     return connection;
+  }
+
+  /** Once per run for each set of options: group vars give many hosts the same ones */
+  #warnIgnoredSshOptions(host: string, ignored: readonly string[]): void {
+    const key = ignored.join(" ");
+    if (this.#warnedSshOptions.has(key)) return;
+    this.#warnedSshOptions.add(key);
+    const { masker, reporter } = this.options;
+    reporter.warn(masker.mask(
+      `${host}: tsible cannot apply these ssh options of ansible_ssh_common_args/ansible_ssh_extra_args and ignores them: ${ignored.join(" ")}` +
+        " (it applies -J, -p, -l, -i, -F and -o ProxyJump, ProxyCommand, Port, User, IdentityFile, ConnectTimeout, StrictHostKeyChecking, UserKnownHostsFile)",
+    ));
   }
 }

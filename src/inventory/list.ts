@@ -8,11 +8,9 @@ import { isSecretName, MASK, SecretMasker } from "../secrets.js";
 import { activeVaultKeyring } from "../vault/keyring.js";
 import { UserError } from "../errors.js";
 import type { Vars } from "../vars/vars.js";
-import { finishGroups } from "./groups.js";
 import { Inventory } from "./inventory.js";
-import { loadInventory } from "./load.js";
-import { InventoryData } from "./model.js";
-import { readSource } from "./sources.js";
+import { loadInventorySources } from "./load.js";
+import type { InventoryData } from "./model.js";
 import { loadVarsFiles } from "./vars-files.js";
 
 export interface InventoryView {
@@ -30,15 +28,8 @@ export interface RenderOptions {
 }
 
 export async function readInventoryView(sources: string[]): Promise<InventoryView> {
-  const inventory = await loadInventory(sources);
-  // the reader's Inventory keeps only transitive membership; the listing needs each group's own
-  const structure = new InventoryData();
-  const baseDirs: string[] = [];
-  for (const source of sources) {
-    const baseDir = await readSource(source, structure);
-    if (baseDir !== undefined && !baseDirs.includes(baseDir)) baseDirs.push(baseDir);
-  }
-  finishGroups(structure);
+  // the Inventory answers with transitive membership; the listing needs each group's own (data)
+  const { inventory, data: structure, baseDirs } = await loadInventorySources(sources);
   const ownHostVars = new Map<string, Vars>();
   for (const host of structure.hosts.values()) {
     let vars: Vars = { ...host.vars };

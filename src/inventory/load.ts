@@ -16,6 +16,19 @@ export interface LoadInventoryOptions {
 }
 
 export async function loadInventory(sources: string[], options: LoadInventoryOptions = {}): Promise<Inventory> {
+  return (await loadInventorySources(sources, options)).inventory;
+}
+
+export interface LoadedInventory {
+  inventory: Inventory;
+  /** what the sources say, each group with its own hosts and children (implicit groups settled) */
+  data: InventoryData;
+  /** the directories whose group_vars/ and host_vars/ belong to the sources */
+  baseDirs: string[];
+}
+
+/** The inventory and what it was built from, each source read once (an EC2 source is an API query) */
+export async function loadInventorySources(sources: string[], options: LoadInventoryOptions = {}): Promise<LoadedInventory> {
   const data = new InventoryData();
   const baseDirs: string[] = [];
   for (const source of sources) {
@@ -26,10 +39,11 @@ export async function loadInventory(sources: string[], options: LoadInventoryOpt
   const groupNames = [...data.groups.keys()];
   const hostNames = [...data.hosts.keys(), ...IMPLICIT_LOCALHOSTS.filter((name) => !data.hosts.has(name))];
   const readDir = (dir: string) => readVarsDir(dir, groupNames, hostNames);
-  return new Inventory(data, {
+  const inventory = new Inventory(data, {
     inventoryDirs: await Promise.all(baseDirs.map(readDir)),
     playbookDir: options.playbookDir === undefined ? undefined : await readDir(resolve(options.playbookDir)),
   });
+  return { inventory, data, baseDirs };
 }
 
 async function readVarsDir(dir: string, groupNames: string[], hostNames: string[]): Promise<VarsDir> {

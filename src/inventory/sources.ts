@@ -7,6 +7,7 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { isMap, parseDocument } from "yaml";
 import { UserError } from "../errors.js";
 import { readMaybeVaultedText } from "../vault/vaulted-file.js";
+import { isAwsEc2Source, readAwsEc2Inventory } from "./aws-ec2.js";
 import { parseIniInventory } from "./ini.js";
 import type { InventoryData } from "./model.js";
 import { expandHostPattern, HostPatternError } from "./ranges.js";
@@ -75,7 +76,8 @@ async function inventoryFilesIn(dir: string): Promise<string[]> {
 async function readInventoryFile(file: string, inventory: InventoryData): Promise<void> {
   // a vault-encrypted inventory is read as Ansible reads it; only its secret-named vars are masked
   const { text } = await readMaybeVaultedText(file);
-  if (isYamlInventory(file, text)) parseYamlInventory(text, file, inventory);
+  if (isAwsEc2Source(file)) await readAwsEc2Inventory(text, file, inventory);
+  else if (isYamlInventory(file, text)) parseYamlInventory(text, file, inventory);
   else parseIniInventory(text, file, inventory);
 }
 

@@ -22,7 +22,7 @@ export function parseYamlInventory(text: string, file: string, inventory: Invent
   if (root.has("plugin")) {
     throw new UserError("inventory plugin configuration files are not supported", {
       location: yaml.locate(root),
-      hint: "list the hosts in a static INI or YAML inventory",
+      hint: "the one plugin tsible reads is aws_ec2, from a file named *.aws_ec2.yml; list other hosts in a static INI or YAML inventory",
     });
   }
   for (const pair of pairsOf(root)) parseGroup(yaml, inventory, pair);

@@ -31,6 +31,27 @@ export function evaluateConditions(conditions: unknown, vars: VarsOrScope, sourc
   );
 }
 
+/** an expression's value, or the undefined variable it needed (the caller decides whether that is an error) */
+export type ExpressionResult = { defined: true; value: unknown } | { defined: false; variable: string };
+
+/**
+ * The value of one expression as plain data, for what Ansible templates as `{{ expr }}` to get a
+ * value (an inventory plugin's `compose` and keyed group `key`). Other mistakes (syntax, an
+ * unknown filter, a type error) are UserErrors at `source`.
+ */
+export function evaluateExpression(expression: string, vars: VarsOrScope, source: TemplateSource): ExpressionResult {
+  const scope = scopeOf(vars);
+  return scope.within(source, (): ExpressionResult => {
+    try {
+      return { defined: true, value: materialize(need(new ConditionEvaluator(scope).evaluate(parseExpression(expression)))) };
+    } catch (error) {
+      if (error instanceof UndefinedUse) return { defined: false, variable: error.variable };
+      if (error instanceof ExpressionError) throw expressionUserError(error, scope, source.line);
+      throw error;
+    }
+  });
+}
+
 /** thrown when an undefined value is used; becomes a UserError naming the variable */
 class UndefinedUse extends Error {
   constructor(readonly variable: string) {

@@ -16,7 +16,7 @@ import { tsibleBin } from "./helpers/run-tsible.js";
 
 const smcreleaseBin = fileURLToPath(new URL("../../dist/bin/smcrelease.js", import.meta.url));
 const playbooksDir = path.resolve("playbooks");
-const fleetId = Number(process.env.TSIBLE_FLEET_ID ?? 0) + 90;
+const fleetId = Number(process.env.TSIBLE_FLEET_ID ?? 0) + 75;
 const broker = "mqtt.vaulted.test.example.com";
 const secrets = { smc: "vaulted smc pass & 'q'", reader: "inline reader pass", token: "plain-named-token-value" };
 

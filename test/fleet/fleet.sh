@@ -4,6 +4,7 @@
 #
 #   fleet.sh up N                start N debian hosts (tears down a stale fleet with the same id first)
 #   fleet.sh up KIND[:N],...     start hosts of these kinds, in this order (fleet.sh kinds lists them)
+#   fleet.sh up KIND[:N]@NET,... the same on network NET: public (default), private, or both
 #   fleet.sh down                stop every host and remove every trace (idempotent, safe after a crash)
 #   fleet.sh down --all          the same for every fleet of this checkout (<repo>/.fleet/<id>)
 #   fleet.sh status              list what exists for this fleet id
@@ -18,6 +19,9 @@
 #
 # Host k (1-based) is named ts<id>h<k> and has address 10.213.<id>.(9+k): ts0h1 = 10.213.0.10.
 # Hosts have no route beyond 10.213.<id>.0/24; the controller never forwards or NATs for them.
+# A fleet with hosts @private or @both also has a private bridge, 10.213.<100+id>.0/24, that the
+# controller is not on: a @private host is only there (10.213.<100+id>.(9+k)), a @both host is on
+# both (its eth1 is 10.213.<100+id>.(9+k)) and is the only way in: a bastion.
 set -euo pipefail
 
 readonly SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -33,6 +37,8 @@ readonly BRIDGE=tsbr$FLEET_ID
 readonly NET_PREFIX=10.213.$FLEET_ID
 readonly SUBNET=$NET_PREFIX.0/24
 readonly BRIDGE_ADDRESS=$NET_PREFIX.1
+readonly PRIVATE_BRIDGE=tsbq$FLEET_ID
+readonly PRIVATE_PREFIX=10.213.$((100 + 10#$FLEET_ID))
 
 
 log() { printf '[fleet %s] %s\n' "$FLEET_ID" "$*" >&2; }
@@ -64,23 +70,39 @@ kind_field() {
     die "unknown host kind '$1' (kinds: $(kind_names | tr '\n' ' '))"
 }
 
-# "3" is three debian hosts; "debian:2,centos,pi" lists kinds with counts: one kind per line out
+# "3" is three debian hosts; "debian:2,centos,pi@private" lists kinds with counts and networks:
+# one "kind network" per line out
 expand_spec() {
-  local spec=$1 item kind count i
+  local spec=$1 item kind count net i
   if [[ $spec =~ ^[0-9]+$ ]]; then spec=debian:$spec; fi
   IFS=, read -ra items <<<"$spec"
   for item in "${items[@]}"; do
+    net=public
+    if [[ $item == *@* ]]; then
+      net=${item#*@}
+      item=${item%%@*}
+    fi
+    [[ $net =~ ^(public|private|both)$ ]] || die "bad network '$net' in '$item@$net' (want public, private or both)"
     kind=${item%%:*}
     count=1
     [[ $item == *:* ]] && count=${item#*:}
     [[ $count =~ ^[0-9]+$ ]] || die "bad count in '$item' (want KIND or KIND:N)"
     kind_field "$kind" root >/dev/null
-    for ((i = 0; i < count; i++)); do echo "$kind"; done
+    for ((i = 0; i < count; i++)); do echo "$kind $net"; done
   done
 }
 
 host_name() { echo "ts${FLEET_ID}h$1"; }
-host_address() { echo "$NET_PREFIX.$((9 + $1))"; }
+# public, private or both (written by `up` before the host starts)
+host_net() { cat "$FLEET_DIR/hosts/$(host_name "$1")/net" 2>/dev/null || echo public; }
+# the address the host is known by: a @private host's private one, else the public one
+host_address() {
+  if [[ $(host_net "$1") == private ]]; then echo "$PRIVATE_PREFIX.$((9 + $1))"; else echo "$NET_PREFIX.$((9 + $1))"; fi
+}
+private_address() { echo "$PRIVATE_PREFIX.$((9 + $1))"; }
+# A @both host's second veth: tsw<id>h<k> on the private bridge, tsx<id>h<k> (eth1) inside
+private_veth() { echo "tsw${FLEET_ID}h$1"; }
+private_peer_veth() { echo "tsx${FLEET_ID}h$1"; }
 # Interface names must stay under 15 characters: tsv99h99 is 8.
 host_veth() { echo "tsv${FLEET_ID}h$1"; }
 peer_veth() { echo "tsp${FLEET_ID}h$1"; }
@@ -139,13 +161,25 @@ start_host() {
   # Every kind's network is the same: a named namespace with eth0 on the fleet's bridge, so
   # `ip netns pids` finds every process of the host, whatever boots it.
   ip netns add "$ns"
+  local bridge=$BRIDGE net
+  net=$(host_net "$k")
+  [[ $net == private ]] && bridge=$PRIVATE_BRIDGE
   ip link add "$(host_veth "$k")" type veth peer name "$(peer_veth "$k")"
-  ip link set "$(host_veth "$k")" master "$BRIDGE" up
+  ip link set "$(host_veth "$k")" master "$bridge" up
   ip link set "$(peer_veth "$k")" netns "$ns"
   ip -n "$ns" link set "$(peer_veth "$k")" name eth0
   ip -n "$ns" addr add "$address/24" dev eth0
   ip -n "$ns" link set lo up
   ip -n "$ns" link set eth0 up
+  if [[ $net == both ]]; then
+    # a bastion: also on the private bridge (a new namespace does not forward between the two)
+    ip link add "$(private_veth "$k")" type veth peer name "$(private_peer_veth "$k")"
+    ip link set "$(private_veth "$k")" master "$PRIVATE_BRIDGE" up
+    ip link set "$(private_peer_veth "$k")" netns "$ns"
+    ip -n "$ns" link set "$(private_peer_veth "$k")" name eth1
+    ip -n "$ns" addr add "$(private_address "$k")/24" dev eth1
+    ip -n "$ns" link set eth1 up
+  fi
   boot_host "$k"
 }
 
@@ -177,13 +211,25 @@ boot_host() {
   disown $!
 }
 
+# keyscan_host K ARGS...: ssh-keyscan ARGS from where host k can be reached: a @private host
+# from inside its own namespace (the controller has no way there)
+keyscan_host() {
+  local k=$1
+  shift
+  if [[ $(host_net "$k") == private ]]; then
+    ip netns exec "$(host_name "$k")" ssh-keyscan "$@"
+  else
+    ssh-keyscan "$@"
+  fi
+}
+
 # wait_for_sshd K...: until each host answers on port 22
 wait_for_sshd() {
   local k name address deadline=$((SECONDS + 120))
   for k in "$@"; do
     name=$(host_name "$k")
     address=$(host_address "$k")
-    until ssh-keyscan -T 2 -t ed25519 "$address" 2>/dev/null | grep -q ssh-ed25519; do
+    until keyscan_host "$k" -T 2 -t ed25519 "$address" 2>/dev/null | grep -q ssh-ed25519; do
       if ! kill -0 "$(cat "$FLEET_DIR/hosts/$name/pid")" 2>/dev/null; then
         tail -n 30 "$FLEET_DIR/hosts/$name/console.log" >&2 || true
         die "host $name died while booting (log: $FLEET_DIR/hosts/$name/console.log)"
@@ -195,10 +241,21 @@ wait_for_sshd() {
 }
 
 write_state_files() {
-  local kinds=("$@") count=$# k name address sep=""
-  local addresses=()
-  for ((k = 1; k <= count; k++)); do addresses+=("$(host_address "$k")"); done
-  ssh-keyscan -T 5 "${addresses[@]}" 2>/dev/null | sort >"$FLEET_DIR/known_hosts"
+  local kinds=("$@") count=$# k name address sep="" private_group=""
+  local addresses=() public=()
+  for ((k = 1; k <= count; k++)); do
+    addresses+=("$(host_address "$k")")
+    [[ $(host_net "$k") == private ]] || public+=("$(host_address "$k")")
+  done
+  {
+    ssh-keyscan -T 5 "${public[@]}" 2>/dev/null || true
+    # private addresses (of @private and @both hosts), scanned from inside each host
+    for ((k = 1; k <= count; k++)); do
+      if [[ $(host_net "$k") != public ]]; then
+        ip netns exec "$(host_name "$k")" ssh-keyscan -T 5 "$(private_address "$k")" 2>/dev/null || true
+      fi
+    done
+  } | sort >"$FLEET_DIR/known_hosts"
   for address in "${addresses[@]}"; do
     grep -q "^$address " "$FLEET_DIR/known_hosts" || die "ssh-keyscan returned no key for $address"
   done
@@ -209,8 +266,9 @@ write_state_files() {
     printf '  "knownHostsFile": "%s",\n  "inventoryPath": "%s",\n' "$FLEET_DIR/known_hosts" "$FLEET_DIR/inventory.ini"
     printf '  "hosts": ['
     for ((k = 1; k <= count; k++)); do
-      printf '%s\n    { "name": "%s", "address": "%s", "port": 22, "kind": "%s" }' \
-        "$sep" "$(host_name "$k")" "$(host_address "$k")" "${kinds[k - 1]}"
+      printf '%s\n    { "name": "%s", "address": "%s", "port": 22, "kind": "%s", "network": "%s"%s }' \
+        "$sep" "$(host_name "$k")" "$(host_address "$k")" "${kinds[k - 1]}" "$(host_net "$k")" \
+        "$([[ $(host_net "$k") == public ]] || printf ', "privateAddress": "%s"' "$(private_address "$k")")"
       sep=,
     done
     printf '\n  ]\n}\n'
@@ -220,6 +278,17 @@ write_state_files() {
     echo "# Test fleet $FLEET_ID ($SUBNET), written by test/fleet/fleet.sh"
     echo "[fleet]"
     for ((k = 1; k <= count; k++)); do
+      [[ $(host_net "$k") == private ]] && continue
+      printf '%s ansible_host=%s ansible_port=22 ansible_user=root ansible_ssh_private_key_file=%s\n' \
+        "$(host_name "$k")" "$(host_address "$k")" "$FLEET_DIR/id_ed25519"
+    done
+    for ((k = 1; k <= count; k++)); do
+      [[ $(host_net "$k") == private ]] || continue
+      if [[ -z ${private_group:-} ]]; then
+        private_group=1
+        echo "# reachable only through a @both host (a bastion)"
+        echo "[fleet_private]"
+      fi
       printf '%s ansible_host=%s ansible_port=22 ansible_user=root ansible_ssh_private_key_file=%s\n' \
         "$(host_name "$k")" "$(host_address "$k")" "$FLEET_DIR/id_ed25519"
     done
@@ -247,9 +316,13 @@ require_kind_tools() {
 }
 
 cmd_up() {
-  local spec=${1:-} kinds=()
-  [[ -n $spec ]] || die "usage: fleet.sh up N | up KIND[:N],KIND[:N]...  (kinds: $(kind_names | tr '\n' ' '))"
-  mapfile -t kinds < <(expand_spec "$spec")
+  local spec=${1:-} kinds=() nets=() entries=() entry
+  [[ -n $spec ]] || die "usage: fleet.sh up N | up KIND[:N][@NET],KIND[:N][@NET]...  (kinds: $(kind_names | tr '\n' ' '))"
+  mapfile -t entries < <(expand_spec "$spec")
+  for entry in "${entries[@]}"; do
+    kinds+=("${entry% *}")
+    nets+=("${entry#* }")
+  done
   local count=${#kinds[@]}
   ((count >= 1 && count <= 90)) || die "a fleet has 1 to 90 hosts, not $count"
   require_root
@@ -263,12 +336,21 @@ cmd_up() {
   mkdir -p "$FLEET_DIR/hosts" "$(dirname "$OWNER_FILE")"
   echo "$FLEET_DIR" >"$OWNER_FILE"
   ssh-keygen -q -t ed25519 -N '' -C "tsible-fleet-$FLEET_ID" -f "$FLEET_DIR/id_ed25519"
+  local k
+  for ((k = 1; k <= count; k++)); do
+    mkdir -p "$FLEET_DIR/hosts/$(host_name "$k")"
+    echo "${nets[k - 1]}" >"$FLEET_DIR/hosts/$(host_name "$k")/net"
+  done
   fleet_hosts_file "$count" >"$FLEET_DIR/etc-hosts"
 
   ip link add "$BRIDGE" type bridge
   ip addr add "$BRIDGE_ADDRESS/24" dev "$BRIDGE"
   ip link set "$BRIDGE" up
-  local k
+  if [[ " ${nets[*]} " == *" private "* || " ${nets[*]} " == *" both "* ]]; then
+    # no address on the controller's side: only a @both host reaches the @private ones
+    ip link add "$PRIVATE_BRIDGE" type bridge
+    ip link set "$PRIVATE_BRIDGE" up
+  fi
   for ((k = 1; k <= count; k++)); do start_host "$k" "${kinds[k - 1]}"; done
   wait_for_sshd $(seq 1 "$count")
   write_state_files "${kinds[@]}"
@@ -325,7 +407,7 @@ cmd_boot() {
 # ---------------------------------------------------------------- down
 
 fleet_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^ts${FLEET_ID}h[0-9]+$" || true; }
-fleet_veths() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^tsv${FLEET_ID}h[0-9]+$" || true; }
+fleet_veths() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^ts[vw]${FLEET_ID}h[0-9]+$" || true; }
 
 # Pids of this fleet's hosts: everything inside its namespaces (also of a host whose state dir a
 # crash lost), and each host's own (host_pids)
@@ -373,6 +455,7 @@ cmd_down() {
   for ns in $(fleet_namespaces); do ip netns del "$ns" 2>/dev/null || true; done
   for veth in $(fleet_veths); do ip link del "$veth" 2>/dev/null || true; done
   if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link del "$BRIDGE" 2>/dev/null || true; fi
+  if ip link show "$PRIVATE_BRIDGE" >/dev/null 2>&1; then ip link del "$PRIVATE_BRIDGE" 2>/dev/null || true; fi
   if [[ -d $FLEET_DIR ]]; then
     if [[ -n $(mounts_under "$FLEET_DIR") ]]; then
       die "mounts remain under $FLEET_DIR; not deleting it"

@@ -19,12 +19,22 @@ export const fleetScript = fileURLToPath(new URL("./fleet.sh", import.meta.url))
 /** What a host boots (test/fleet/fleet.sh kinds): Debian without init, Debian/Ubuntu with systemd, CentOS, Amazon Linux, Pi */
 export type HostKind = "debian" | "noinit" | "systemd" | "ubuntu" | "centos" | "amzn" | "pi";
 
+/**
+ * Where a host is: on the fleet's bridge (public, the default), only on its private bridge
+ * 10.213.<100+id>.0/24 that the controller is not on (private), or on both (a bastion)
+ */
+export type FleetNetwork = "public" | "private" | "both";
+
 export interface FleetHost {
   /** ts<id>h<k>, also the host's hostname */
   name: string;
+  /** the private address for a private host, else the public one */
   address: string;
   port: number;
   kind: HostKind;
+  network?: FleetNetwork | undefined;
+  /** a private or both host's address on the private bridge */
+  privateAddress?: string | undefined;
 }
 
 export interface SshRunResult {
@@ -82,6 +92,8 @@ export interface StartFleetOptions {
   count?: number;
   /** or one host per entry, of that kind, in this order */
   kinds?: HostKind[];
+  /** each host's network, in the same order (default all public) */
+  networks?: FleetNetwork[];
   /** 0-99; default TSIBLE_FLEET_ID or 0 */
   id?: number;
   /** state directory; default fleet.sh's (<repo>/.fleet/<id>) */
@@ -91,7 +103,12 @@ export interface StartFleetOptions {
 /** Starts a fleet of `count` hosts (replacing a stale one with the same id). Needs root. */
 export async function startFleet(options: StartFleetOptions): Promise<Fleet> {
   const id = options.id ?? fleetIdFromEnv();
-  const spec = options.kinds ? options.kinds.join(",") : String(options.count ?? 1);
+  const kinds = options.kinds ?? Array.from({ length: options.count ?? 1 }, (): HostKind => "debian");
+  const spec = options.networks
+    ? kinds.map((kind, index) => `${kind}@${options.networks?.[index] ?? "public"}`).join(",")
+    : options.kinds
+      ? options.kinds.join(",")
+      : String(options.count ?? 1);
   const result = await execa(fleetScript, ["up", spec], {
     env: fleetEnv(id, options.dir),
     reject: false,
@@ -215,6 +232,8 @@ const hostsJsonSchema = z.object({
         address: z.string(),
         port: z.number().int(),
         kind: z.enum(["debian", "noinit", "systemd", "ubuntu", "centos", "amzn", "pi"]),
+        network: z.enum(["public", "private", "both"]).optional(),
+        privateAddress: z.string().optional(),
       }),
     )
     .min(1),

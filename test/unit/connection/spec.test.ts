@@ -32,6 +32,38 @@ describe("connection spec from inventory vars", () => {
   });
 });
 
+describe("ssh options in ansible_ssh_common_args and ansible_ssh_extra_args", () => {
+  it("fills what the inventory leaves open, as ssh's first-value-wins order has it", () => {
+    const args = "-p 2200 -l ops -i /k/args -o ConnectTimeout=4 -J jump@bastion -F /cfg";
+    expect(connectionSpecFromVars("h", { ansible_ssh_common_args: args })).toMatchObject({
+      port: 2200, user: "ops", privateKeyFile: "/k/args", connectTimeoutMs: 4000, proxyJump: "jump@bastion", sshConfigFile: "/cfg",
+    });
+    // ansible_port/user/key come first on Ansible's ssh command line, so they win
+    expect(connectionSpecFromVars("h", { ansible_ssh_common_args: args, ansible_port: 22, ansible_user: "root", ansible_ssh_private_key_file: "/k/inv", ansible_timeout: 9 })).toMatchObject({
+      port: 22, user: "root", privateKeyFile: "/k/inv", connectTimeoutMs: 9000, ignoredSshOptions: ["-i /k/args"],
+    });
+    // the play's remote_user too
+    expect(connectionSpecFromVars("h", { ansible_ssh_extra_args: "-l ops" }, { user: "deploy" }).user).toBe("deploy");
+  });
+
+  it("carries a ProxyCommand and names the options tsible cannot apply", () => {
+    const spec = connectionSpecFromVars("h", { ansible_ssh_common_args: `-o ProxyCommand="nc %h %p"`, ansible_ssh_extra_args: "-o ForwardAgent=yes -C" });
+    expect(spec).toMatchObject({ proxyCommand: "nc %h %p", ignoredSshOptions: ["-o ForwardAgent=yes"] });
+    expect(spec.proxyJump).toBeUndefined();
+    expect(connectionSpecFromVars("h", { ansible_ssh_common_args: "-C -o ControlMaster=auto" }).ignoredSshOptions).toBeUndefined();
+  });
+
+  it("StrictHostKeyChecking in the args beats the run's policy, not the host's own variables", () => {
+    const vars = { ansible_ssh_common_args: "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null" };
+    expect(connectionSpecFromVars("h", vars, { hostKeyChecking: "strict", knownHostsFile: "/kh" })).toMatchObject({ hostKeyChecking: "off", knownHostsFile: "/dev/null" });
+    expect(connectionSpecFromVars("h", { ...vars, tsible_host_key_policy: "strict" }).hostKeyChecking).toBe("strict");
+  });
+
+  it("rejects args it cannot read, naming the variable", () => {
+    expect(() => connectionSpecFromVars("h", { ansible_ssh_extra_args: "-o 'ProxyJump=x" })).toThrow(/ansible_ssh_extra_args/);
+  });
+});
+
 describe("become", () => {
   it("is off unless asked, root by default, with the password from the variables", () => {
     expect(becomeFromVars({})).toBeUndefined();

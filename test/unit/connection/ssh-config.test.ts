@@ -71,3 +71,43 @@ describe("resolving where to connect", () => {
     expect(target).toMatchObject({ port: 22, user: "ops", keyFiles: ["/keys/ops"], keyFileRequired: true, knownHostsFiles: ["/kh"], knownHostsWriteFile: "/kh", connectTimeoutMs: 500 });
   });
 });
+
+describe("proxies and timeouts from ssh config", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsible-sshcfg-proxy-"));
+  const configFile = join(dir, "config");
+  writeFileSync(
+    configFile,
+    [
+      "Host inner-*",
+      "  ProxyCommand ssh -W %h:%p gate",
+      "  ProxyJump bastion",
+      "  ConnectTimeout 4",
+      "Host direct",
+      "  ProxyJump none",
+      "Host *",
+      "  ProxyJump bastion",
+      "",
+    ].join("\n"),
+  );
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const spec = (address: string, over: Partial<ConnectionSpec> = {}): ConnectionSpec => ({
+    name: address, type: "ssh", address, hostKeyChecking: "strict", sshConfigFile: configFile, ...over,
+  });
+
+  it("takes whichever of ProxyCommand and ProxyJump comes first, and ConnectTimeout", () => {
+    expect(sshConfigFromText("Host x\n  ProxyJump a\n  ProxyCommand nc %h %p\n", "x").proxy).toEqual({ kind: "jump", value: "a" });
+    const target = resolveSshTarget(spec("inner-1"));
+    expect(target.proxy).toEqual({ kind: "command", command: "ssh -W %h:%p gate" });
+    expect(target.connectTimeoutMs).toBe(4000);
+    expect(resolveSshTarget(spec("inner-1", { connectTimeoutMs: 1500 })).connectTimeoutMs).toBe(1500);
+  });
+
+  it("lets the inventory's ProxyJump or ProxyCommand win, and none mean directly", () => {
+    expect(resolveSshTarget(spec("web")).proxy).toEqual({ kind: "jump", hosts: "bastion" });
+    expect(resolveSshTarget(spec("web", { proxyJump: "other" })).proxy).toEqual({ kind: "jump", hosts: "other" });
+    expect(resolveSshTarget(spec("inner-1", { proxyJump: "other" })).proxy).toEqual({ kind: "jump", hosts: "other" });
+    expect(resolveSshTarget(spec("web", { proxyCommand: "nc %h %p" })).proxy).toEqual({ kind: "command", command: "nc %h %p" });
+    expect(resolveSshTarget(spec("web", { proxyJump: "none" })).proxy).toBeUndefined();
+    expect(resolveSshTarget(spec("direct")).proxy).toBeUndefined();
+  });
+});
