@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_CODE_BY_ERROR_KIND, ExitCode } from "../executor/index.js";
 import { isTsibleError } from "../errors.js";
+import { convertCommand } from "./convert-command.js";
 import { inventoryCommand } from "./inventory-command.js";
 import { playCommand } from "./play-command.js";
 import { runMain } from "./run-main.js";
@@ -17,6 +18,7 @@ async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program.addCommand(playCommand((code) => (exitCode = code)).exitOverride());
   program.addCommand(inventoryCommand().exitOverride());
+  program.addCommand(convertCommand((code) => (exitCode = code)).exitOverride());
   program.addCommand(vaultCommand().exitOverride());
   try {
     await program.parseAsync(argv);

@@ -4,6 +4,7 @@
  * root reached by sudo unless the login user is root.
  */
 import { userInfo } from "node:os";
+import { JumpHostPool } from "../connection/jump-hosts.js";
 import { resolveBecome } from "../connection/spec.js";
 import { connectHost } from "../executor/connect-host.js";
 import { resolveSshTarget } from "../connection/ssh-target.js";
@@ -24,10 +25,12 @@ export async function openHosts(
   names: readonly string[],
   context: { inventory: Inventory; extraVars: Vars; masker: SecretMasker; connection: ConnectionSettings },
 ): Promise<OpenedHost[]> {
+  // the hosts behind one bastion share one login to it, as in a playbook run
+  const jumpHosts = new JumpHostPool();
   return Promise.all(
     names.map(async (name): Promise<OpenedHost> => {
       try {
-        return { name, target: await openHost(name, context) };
+        return { name, target: await openHost(name, { ...context, jumpHosts }) };
       } catch (error) {
         return { name, error: error instanceof Error ? error : new Error(String(error)) };
       }
@@ -37,7 +40,7 @@ export async function openHosts(
 
 async function openHost(
   name: string,
-  context: { inventory: Inventory; extraVars: Vars; masker: SecretMasker; connection: ConnectionSettings },
+  context: { inventory: Inventory; extraVars: Vars; masker: SecretMasker; connection: ConnectionSettings; jumpHosts: JumpHostPool },
 ): Promise<HostTarget> {
   const { connection, spec, connectionVars } = await connectHost(name, context);
   const become = rootBecome(spec, connectionVars);

@@ -22,11 +22,14 @@
  * | basename       | basename path                         | last path component                                  |
  * | dirname        | dirname path                          | path without its last component                      |
  * | first, last    | first list                            | first / last item (or character)                     |
- * | concat         | concat a b ...                        | one list: list arguments spliced in, others added as items |
+ * | concat         | concat a b ...                        | one list: list arguments spliced in, others added as items; (concat) is [] |
  * | get            | get dict key                          | dict[key] (Jinja's `dict[key]`), an error when the key is missing |
  * | indent         | indent s [width] [first]              | lines after the first indented by width (4); all lines when first is true; blank lines untouched |
  * | b64encode      | b64encode s                           | base64 of the UTF-8 text                             |
  * | b64decode      | b64decode s                           | UTF-8 text of base64                                 |
+ * | ternary        | ternary cond a b                      | a when cond is true (Jinja truthiness), else b       |
+ * | contains       | (contains container item)             | Jinja's `item in container`: list member, dict key, substring |
+ * | add            | add a b                               | a + b, numbers only (`{{add @index 1}}` is Jinja's loop.index) |
  * | eq, ne         | (eq a b)                              | deep equality / inequality                           |
  * | and, or, not   | (and a b ...), (not a)                | booleans by Jinja truthiness                         |
  * | if, unless     | {{#if v}}..{{else}}..{{/if}}          | Jinja truthiness: "", 0, [], {}, none and undefined are false |
@@ -42,6 +45,7 @@ import type { HelperDelegate, HelperOptions } from "handlebars";
 import { stringify as toYamlText } from "yaml";
 import { quoteWord } from "../connection/quote.js";
 import { Secret } from "../secrets.js";
+import { contains } from "./condition-functions.js";
 import { materialize } from "./lazy-vars.js";
 import { helperLine, renderCallOf } from "./render-call.js";
 import { CAPTURE_HELPER, OUT_HELPER, REQUIRE_HELPER } from "./template-rewrite.js";
@@ -90,6 +94,11 @@ function text(value: unknown, helperName: string): string {
   if (value instanceof Secret) return value.reveal();
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   throw new ExpressionError(`${helperName} needs a string, got ${describeValue(materialize(value))}`);
+}
+
+function numberArgument(value: unknown, helperName: string): number {
+  if (typeof value === "number") return value;
+  throw new ExpressionError(`${helperName} needs numbers, got ${describeValue(materialize(value))}`);
 }
 
 function list(value: unknown, helperName: string): unknown[] {
@@ -239,7 +248,7 @@ export const HELPERS: Record<string, HelperDelegate> = {
   dirname: helper("dirname", ([value]) => posix.dirname(text(value, "dirname")), { min: 1, max: 1 }),
   first: helper("first", ([value]) => (typeof value === "string" ? value.slice(0, 1) : list(value, "first")[0]), { min: 1, max: 1 }),
   last: helper("last", ([value]) => (typeof value === "string" ? value.slice(-1) : list(value, "last").at(-1)), { min: 1, max: 1 }),
-  concat: helper("concat", (values) => values.flatMap((value) => (Array.isArray(value) ? Array.from(value) : [value])), { min: 1, max: Infinity }),
+  concat: helper("concat", (values) => values.flatMap((value) => (Array.isArray(value) ? Array.from(value) : [value])), { min: 0, max: Infinity }),
   get: helper(
     "get",
     ([container, key]) => {
@@ -256,6 +265,9 @@ export const HELPERS: Record<string, HelperDelegate> = {
   ),
   b64encode: helper("b64encode", ([value]) => Buffer.from(text(value, "b64encode"), "utf8").toString("base64"), { min: 1, max: 1 }),
   b64decode: helper("b64decode", ([value]) => Buffer.from(text(value, "b64decode"), "base64").toString("utf8"), { min: 1, max: 1 }),
+  ternary: helper("ternary", ([condition, whenTrue, whenFalse]) => (isTruthy(condition) ? whenTrue : whenFalse), { min: 3, max: 3 }),
+  contains: helper("contains", ([container, item]) => contains(materialize(container), item), { min: 2, max: 2 }),
+  add: helper("add", ([left, right]) => numberArgument(left, "add") + numberArgument(right, "add"), { min: 2, max: 2 }),
   eq: helper("eq", ([left, right]) => valuesEqual(materialize(left), materialize(right)), { min: 2, max: 2 }),
   ne: helper("ne", ([left, right]) => !valuesEqual(materialize(left), materialize(right)), { min: 2, max: 2 }),
   and: helper("and", (values) => values.length > 0 && values.every(isTruthy), { min: 1, max: Infinity }),

@@ -13,7 +13,7 @@ const SRC = resolve(import.meta.dirname, "../../src");
 /** Top first. Layers on one line are peers: they may not import each other at all. */
 const LAYERS: readonly (readonly string[])[] = [
   ["cli"],
-  ["release"],
+  ["release", "convert"],
   ["output"],
   ["executor"],
   ["module-registry"],
