@@ -147,6 +147,32 @@ describe("a vaulted inventory", () => {
     expect(JSON.parse(json.stdout)).toBeTruthy();
   });
 
+  it("ansible.cfg in the team's directory gives the inventory, remote_user, private_key_file, become and host_key_checking", async () => {
+    const team = path.join(dir, "cfg-team");
+    await mkdir(team);
+    await writeFile(
+      path.join(team, "ansible.cfg"),
+      ["[defaults]", "inventory = hosts", "remote_user = deploy", `private_key_file = ${fleet.keyFile}`, "host_key_checking = False", "timeout = 20", "", "[privilege_escalation]", "become = True", ""].join("\n"),
+    );
+    await writeFile(path.join(team, "hosts"), `[mqtt]\nbroker ansible_host=${fleet.hosts[0]!.address}\n`);
+    await writeFile(
+      path.join(team, "site.yml"),
+      [
+        "- hosts: mqtt",
+        "  gather_facts: false",
+        "  tasks:",
+        "    - { command: id -un, register: as_become }",
+        "    - { command: id -un, become: false, register: as_login }",
+        "    - assert: { that: ['as_become.stdout == \"root\"', 'as_login.stdout == \"deploy\"'] }",
+        "",
+      ].join("\n"),
+    );
+    // HOME is the directory: no ~/.ansible.cfg or known_hosts of this machine takes part
+    const result = await execa("node", [tsibleBin, "play", "site.yml"], { cwd: team, reject: false, stdin: "ignore", env: { NO_COLOR: "1", HOME: team } });
+    expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(String(result.stdout)).toMatch(/broker\s*: ok=3/);
+  });
+
   it("no output of any run shows a decrypted value", () => {
     for (const output of outputs) {
       for (const value of [...Object.values(secrets), "extra-secret-value", "team password", "prod password"]) expect(output).not.toContain(value);
