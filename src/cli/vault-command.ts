@@ -72,7 +72,7 @@ export function vaultCommand(io: VaultIo = processIo): Command {
       .argument("<files...>")
       .action(async (files: string[], flags: VaultFlags) => {
         const keyring = await readingKeyring(flags);
-        for (const file of files) await editFile(file, keyring);
+        for (const file of files) await editFile(file, keyring, io);
       }),
     vaultSubcommand("create", "write a new vaulted file from $EDITOR (vi)")
       .argument("<file>")
@@ -92,8 +92,9 @@ export function vaultCommand(io: VaultIo = processIo): Command {
       .action(async (values: string[], flags: EncryptFlags & { name: string[]; stdinName?: string; prompt: boolean }) => {
         const { keyring, password } = await encryptingKeyring(flags);
         const given = values.filter((value) => value !== "");
-        const readsStdin = given.includes("-") || given.length === 0 || flags.stdinName !== undefined;
-        if (flags.prompt && readsStdin && given.length > 0) throw new UserError("--prompt does not go with reading values from stdin ('-')");
+        const stdinNamed = given.includes("-") || flags.stdinName !== undefined;
+        if (flags.prompt && stdinNamed) throw new UserError("--prompt does not go with reading a value from stdin ('-' or --stdin-name)");
+        const readsStdin = stdinNamed || given.length === 0;
         const plaintexts: Array<{ value: Buffer; name: string | undefined }> = [];
         if (flags.prompt) {
           const prompt = hiddenPrompt();
@@ -148,8 +149,7 @@ function vaultSubcommand(name: string, description: string): Command {
 
 /** decrypting needs at least one password; asking for one when none is named, as ansible-vault does */
 async function readingKeyring(flags: VaultFlags): Promise<VaultKeyring> {
-  const keyring = await vaultKeyring(withPromptIfNone(flags), new SecretMasker());
-  return keyring;
+  return vaultKeyring(withPromptIfNone(flags), new SecretMasker());
 }
 
 async function encryptingKeyring(flags: EncryptFlags): Promise<{ keyring: VaultKeyring; password: VaultPassword }> {
@@ -193,8 +193,8 @@ export function vaultYamlBlock(vaultText: string, name: string | undefined): str
   return lines.join("\n");
 }
 
-async function editFile(file: string, keyring: VaultKeyring): Promise<void> {
-  const text = await vaultText(file, processIo);
+async function editFile(file: string, keyring: VaultKeyring, io: VaultIo): Promise<void> {
+  const text = await vaultText(file, io);
   const opened = keyring.decrypt(text, { file });
   // re-encrypted with the password that opened it, keeping the id in its header (as ansible-vault edit)
   const password = keyring.passwords.find((candidate) => candidate.id === opened.passwordId) as VaultPassword;
