@@ -19,6 +19,10 @@ export interface TaskResult {
   items?: TaskResult[] | undefined;
   /** the loop item this result is about */
   item?: unknown;
+  /** loop_control.label rendered for this item: what output shows instead of the item */
+  label?: string | undefined;
+  /** registered with the item's result: the item under the loop variable's name, ansible_loop_var, and index_var and ansible_loop when asked for */
+  loopFields?: Record<string, unknown> | undefined;
   /** module fields (rc, stdout, stat, ...): what `register` stores */
   data: Record<string, unknown>;
   /** the task had no_log: show nothing of its data */
@@ -39,7 +43,15 @@ export function emptyStats(): HostStats {
   return { ok: 0, changed: 0, failures: 0, unreachable: 0, skipped: 0, rescued: 0, ignored: 0 };
 }
 
-/** The value `register` stores: Ansible's shape (changed, failed, skipped, msg, results for loops, module fields) */
+/** Why a task whose `when` is false is skipped; Ansible registers it as `skip_reason`, with no msg */
+export const CONDITION_FALSE = "Conditional result was False";
+
+/**
+ * The value `register` stores, in Ansible's shape: the module's fields with
+ * changed, failed and msg; a skipped task's skip_reason; a loop's `results`,
+ * each with its item (under the loop variable's name) and `ansible_loop_var`. tsible adds `skipped: false` to
+ * what ran (Ansible leaves it out), which no test on the result can tell apart.
+ */
 export function registeredValue(result: TaskResult): Record<string, unknown> {
   const value: Record<string, unknown> = {
     ...result.data,
@@ -47,8 +59,13 @@ export function registeredValue(result: TaskResult): Record<string, unknown> {
     failed: result.failed,
     skipped: result.skipped,
   };
-  if (result.msg !== undefined) value.msg = result.msg;
-  if (result.items) value.results = result.items.map((item) => ({ ...registeredValue(item), item: item.item }));
+  if (result.msg !== undefined && !(result.skipped && result.msg === CONDITION_FALSE)) value.msg = result.msg;
+  if (result.skipped && !result.items) {
+    value.skip_reason = result.msg ?? CONDITION_FALSE;
+  }
+  // Ansible's skipped result says nothing of failing
+  if (result.skipped && !result.failed) delete value.failed;
+  if (result.items) value.results = result.items.map((item) => ({ ...registeredValue(item), ...(item.loopFields ?? { item: item.item }) }));
   return value;
 }
 

@@ -15,7 +15,8 @@ import type { VarScope } from "../vars/lazy-vars.js";
 import type { Vars } from "../vars/vars.js";
 import { createScope, renderDeep, renderText, type TemplateSource } from "../vars/template.js";
 import type { HostState } from "./host-state.js";
-import { registeredValue, type TaskResult } from "./results.js";
+import { loopItems } from "./loop-items.js";
+import { CONDITION_FALSE, registeredValue, type TaskResult } from "./results.js";
 
 /** `default(omit)` renders to this; arguments that hold it are left out */
 export const OMIT = "__tsible_omit_place_holder__";
@@ -38,23 +39,29 @@ export async function runTaskOnHost(task: Task, host: HostState, env: TaskEnviro
     // when, loop, arguments, templates, until, changed_when and failed_when alike
     const scope = createScope(env.varsFor(host));
     if (task.loop === undefined) {
-      if (!evaluateConditions(task.when, scope, source)) return skipped("Conditional result was False");
+      if (!evaluateConditions(task.when, scope, source)) return skipped(CONDITION_FALSE);
       return await runWithRetries(task, host, env, scope, source);
     }
-    const items = renderDeep(task.loop, scope, source);
-    if (!Array.isArray(items)) {
-      return failed(`${formatLocation(task.location)}: loop must be a list, got ${typeof items}`);
-    }
+    const items = loopItems(task.loopForm, renderDeep(task.loop, scope, source), task.loopControl.searchPaths, task.location);
+    const control = task.loopControl;
     const results: TaskResult[] = [];
     for (const [index, item] of items.entries()) {
-      const itemScope = scope.layer({
+      if (index > 0 && control.pauseSeconds > 0) await env.sleep(control.pauseSeconds * 1000);
+      const ansibleLoop = loopVariable(items, index);
+      // what Ansible registers with each item's result: the item under the loop variable's name, ...
+      const loopFields: Record<string, unknown> = {
         [task.loopVar]: item,
-        ansible_loop: { index: index + 1, index0: index, first: index === 0, last: index === items.length - 1, length: items.length },
-      });
+        ansible_loop_var: task.loopVar,
+        ...(control.indexVar !== undefined ? { [control.indexVar]: index, ansible_index_var: control.indexVar } : {}),
+        ...(control.extended ? { ansible_loop: ansibleLoop } : {}),
+      };
+      // ... which the task sees as variables too (ansible_loop always: tsible has it without `extended`)
+      const itemScope = scope.layer({ ...loopFields, ansible_loop: ansibleLoop });
       const result = evaluateConditions(task.when, itemScope, source)
         ? await runWithRetries(task, host, env, itemScope, source)
-        : skipped("Conditional result was False");
-      results.push({ ...result, item });
+        : skipped(CONDITION_FALSE);
+      const label = control.label === undefined ? undefined : String(renderDeep(control.label, itemScope, source));
+      results.push({ ...result, item, loopFields, ...(label !== undefined ? { label } : {}) });
       if (result.status === "unreachable") break;
     }
     return combineLoopResults(results);
@@ -168,6 +175,22 @@ function applyTaskConditions(task: Task, result: TaskResult, scope: VarScope, so
   return next;
 }
 
+/** `ansible_loop` as Ansible's `loop_control: {extended: true}` sets it */
+function loopVariable(items: readonly unknown[], index: number): Record<string, unknown> {
+  return {
+    allitems: items,
+    index: index + 1,
+    index0: index,
+    revindex: items.length - index,
+    revindex0: items.length - index - 1,
+    first: index === 0,
+    last: index === items.length - 1,
+    length: items.length,
+    ...(index > 0 ? { previtem: items[index - 1] } : {}),
+    ...(index < items.length - 1 ? { nextitem: items[index + 1] } : {}),
+  };
+}
+
 function combineLoopResults(items: TaskResult[]): TaskResult {
   const failedItem = items.some((item) => item.failed);
   const unreachable = items.some((item) => item.status === "unreachable");
@@ -179,7 +202,7 @@ function combineLoopResults(items: TaskResult[]): TaskResult {
     changed,
     failed: failedItem,
     skipped: allSkipped,
-    msg: failedItem ? "One or more items failed" : allSkipped ? "All items skipped" : undefined,
+    msg: failedItem ? "One or more items failed" : allSkipped ? "All items skipped" : "All items completed",
     changes: items.flatMap((item) => item.changes),
     diff: items.flatMap((item) => item.diff),
     items,

@@ -115,6 +115,8 @@ async function planRun(ctx: ModuleContext, args: CommonArgs, argv: string[], sho
           const stderr = args.strip_empty_ends ? result.stderr.replace(/[\r\n]+$/, "") : result.stderr;
           const fields = {
             cmd: shownCmd,
+            // Ansible's command registers an empty msg when the command ran
+            msg: "",
             rc: result.exitCode,
             stdout,
             stderr,

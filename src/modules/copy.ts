@@ -9,7 +9,7 @@ import { absolutePath, ansibleBool } from "./system-args.js";
 import { UserError } from "../errors.js";
 import { defineModule } from "./types.js";
 import { fileAttributeArgs } from "./files/file-args.js";
-import { planFileWrite, probeDestination, writtenFileResult } from "./files/file-write.js";
+import { planFileWrite, probeDestination, withPathInfo, writtenFileResult } from "./files/file-write.js";
 
 const copyArgs = z
   .object({
@@ -52,6 +52,6 @@ export const copyModule = defineModule({
       validate: args.validate,
       force: args.force,
     });
-    return { changes, result: { ...(srcPath !== undefined ? { src: srcPath } : {}), ...writtenFileResult(probe, args, content) } };
+    return { changes: withPathInfo(ctx.host, { path: probe.realPath }, changes), result: { ...(srcPath !== undefined ? { src: srcPath } : {}), ...writtenFileResult(probe, args, content) } };
   },
 });

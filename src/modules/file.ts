@@ -13,6 +13,7 @@ import type { FileAttributes, TaskHost } from "./host/task-host.js";
 import type { ProbedPath } from "./host/path-probe.js";
 import { fileAttributeArgs } from "./files/file-args.js";
 import { assertAttributesKnown, newAttributes, planAttributeChanges } from "./files/attributes.js";
+import { pathInfo, withPathInfo } from "./files/file-write.js";
 
 const timeArg = z.enum(["now", "preserve"]).optional();
 
@@ -67,7 +68,12 @@ export const fileModule = defineModule({
     assertAttributesKnown(probe, args);
     const state: State = args.state ?? (args.recurse ? "directory" : currentState(probe));
     const changes = await planState(ctx.host, probe, state, args, target);
-    return { changes, result: { path: probe.realPath, state, ...predictedAttributes(probe, args, state) } };
+    // as Ansible: touch and link name the path `dest` (a link its `src` too); what exists afterwards adds its path info
+    const names = state === "link" ? { dest: probe.realPath, src: args.src } : state === "touch" ? { dest: probe.realPath } : {};
+    const result = { path: probe.realPath, ...names, state, ...predictedAttributes(probe, args, state) };
+    if (state === "absent") return { changes, result };
+    const unchanged = changes.length === 0 ? pathInfo(probe) : {};
+    return { changes: withPathInfo(ctx.host, { path: probe.realPath, follow }, changes), result: { ...result, ...unchanged } };
   },
 });
 

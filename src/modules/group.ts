@@ -61,6 +61,18 @@ export const groupModule = defineModule({
         apply: () => run(["groupmod", "-g", String(args.gid), args.name]),
       });
     }
-    return { changes, result: { name: args.name, state: "present", gid: args.gid ?? existing?.gid } };
+    // a group created without a gid has the one the host chose: read back after the last change
+    const last = changes.pop();
+    if (last !== undefined) {
+      changes.push({
+        ...last,
+        apply: async () => {
+          const applied = (await last.apply()) ?? {};
+          const entry = parseGroupLine(await ctx.host.runChecked(["getent", "group", args.name], { what: `looking up group ${args.name}` }));
+          return entry ? { ...applied, gid: entry.gid } : applied;
+        },
+      });
+    }
+    return { changes, result: { name: args.name, state: "present", system: args.system, gid: args.gid ?? existing?.gid } };
   },
 });

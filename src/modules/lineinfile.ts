@@ -245,7 +245,8 @@ export const lineinfileModule = defineModule({
     }
     const before = probe.exists ? (probe.content ?? (await ctx.host.readExisting(probe.realPath))) : Buffer.alloc(0);
     const edited = editLines(before.toString("utf8"), args);
-    const result: Record<string, unknown> = { msg: edited.msg, path: probe.realPath, ...(edited.found !== undefined ? { found: edited.found } : {}) };
+    // Ansible always reports `backup`: the backup file's path, "" when none was made
+    const result: Record<string, unknown> = { msg: edited.msg, backup: "", path: probe.realPath, ...(edited.found !== undefined ? { found: edited.found } : {}) };
     let changes: Change[];
     if (edited.changed || !probe.exists) {
       changes = await planFileWrite(ctx.host, probe, {
@@ -261,6 +262,17 @@ export const lineinfileModule = defineModule({
       changes = planAttributeChanges(ctx.host, probe, args);
     }
     if (changes.length > 0 && !edited.changed && result.msg === "") result.msg = "ownership, perms or SE linux context changed";
-    return { changes, result };
+    return { changes: changes.map(reportBackupAsAnsible), result };
   },
 });
+
+/** lineinfile names the backup `backup` where copy and template say `backup_file` */
+function reportBackupAsAnsible(change: Change): Change {
+  return {
+    ...change,
+    apply: async () => {
+      const { backup_file: backupFile, ...applied } = (await change.apply()) ?? {};
+      return backupFile === undefined ? applied : { ...applied, backup: backupFile };
+    },
+  };
+}

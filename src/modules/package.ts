@@ -180,7 +180,7 @@ async function planPackages(ctx: ModuleContext, args: PackageArgs, fixed: Packag
   const runOrFail = async (command: PackageCommand, hint = ""): Promise<Record<string, unknown>> => {
     const result = await run(command);
     if (result.exitCode !== 0) throw commandFailure(`'${command.argv.join(" ")}'`, result, { hint: hint.trim() || undefined, data: { cmd: command.argv } });
-    return { rc: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+    return { rc: result.exitCode, stdout: result.stdout, stderr: result.stderr, stdout_lines: lines(result.stdout), stderr_lines: lines(result.stderr) };
   };
 
   const names = args.packages.map((request) => request.name);
@@ -230,7 +230,13 @@ async function planPackages(ctx: ModuleContext, args: PackageArgs, fixed: Packag
   if (work.purge.length > 0) {
     changes.push({ description: `purge ${work.purge.join(", ")}`, apply: () => runOrFail(manager.remove(work.purge, true)) });
   }
-  return { changes, result: { package_manager: manager.name } };
+  // apt registers whether it refreshed its lists (the refresh's change sets it true)
+  return { changes, result: { package_manager: manager.name, ...(manager.name === "apt" ? { cache_updated: false } : {}) } };
+}
+
+/** Ansible's stdout_lines: the output split at line ends, none for no output */
+function lines(text: string): string[] {
+  return text === "" ? [] : text.replace(/\r?\n$/, "").split(/\r?\n/);
 }
 
 function makePackageModule(name: string, fixed?: PackageManagerName): Module<PackageArgs> {

@@ -1,8 +1,7 @@
 /**
  * stat: report facts about a path in Ansible's `stat` shape; never changes
- * anything. The checksum defaults to sha256 (Ansible's default is sha1: pass
- * `checksum_algorithm: sha1` to compare with Ansible-produced values); it is
- * reported as `checksum` and as `checksum_<algorithm>`.
+ * anything. The checksum is sha1 unless `checksum_algorithm` says otherwise,
+ * as in Ansible; it is reported as `checksum` and as `checksum_<algorithm>`.
  */
 import * as z from "zod";
 import { absolutePath, ansibleBool } from "./system-args.js";
@@ -12,19 +11,26 @@ import type { ProbedPath } from "./host/path-probe.js";
 const statArgs = z.preprocess(
   (raw) => {
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
-    const { dest, name, ...rest } = raw as Record<string, unknown>;
-    const path = rest.path ?? dest ?? name;
-    return path === undefined ? rest : { ...rest, path };
+    // Ansible's other names for the arguments
+    const { dest, name, checksum, checksum_algo, mime, mime_type, "mime-type": mimeType, attr, attributes, ...rest } = raw as Record<string, unknown>;
+    const renamed: Record<string, unknown> = { ...rest };
+    const aliased = { path: [dest, name], checksum_algorithm: [checksum, checksum_algo], get_mime: [mime, mime_type, mimeType], get_attributes: [attr, attributes] };
+    for (const [key, values] of Object.entries(aliased)) {
+      const value = renamed[key] ?? values.find((candidate) => candidate !== undefined);
+      if (value !== undefined) renamed[key] = value;
+    }
+    return renamed;
   },
   z
     .object({
       path: absolutePath("path"),
       follow: ansibleBool.default(false),
       get_checksum: ansibleBool.default(true),
-      checksum_algorithm: z.enum(["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]).default("sha256"),
-      // accepted for Ansible compatibility; tsible has no mime or attribute probes
-      get_mime: ansibleBool.optional(),
-      get_attributes: ansibleBool.optional(),
+      checksum_algorithm: z.enum(["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]).default("sha1"),
+      get_mime: ansibleBool.default(true),
+      get_attributes: ansibleBool.default(true),
+      // an undocumented Ansible option playbooks still carry
+      get_md5: ansibleBool.default(false),
     })
     .strict(),
 );
@@ -44,13 +50,25 @@ export const statModule = defineModule({
   name: "stat",
   args: statArgs,
   async plan(ctx, args) {
-    const probe = await ctx.host.probePath({ path: args.path, follow: args.follow, checksum: args.get_checksum ? args.checksum_algorithm : undefined });
-    return { changes: [], result: { stat: statResult(probe, args.checksum_algorithm) } };
+    const request = { path: args.path, follow: args.follow, mime: args.get_mime, attributes: args.get_attributes };
+    const probe = await ctx.host.probePath({ ...request, checksum: args.get_checksum ? args.checksum_algorithm : undefined });
+    const stat = statResult(probe, args.checksum_algorithm, args);
+    if (args.get_md5 && stat.isreg === true && stat.readable === true) {
+      stat.md5 = args.get_checksum && args.checksum_algorithm === "md5" ? probe.checksum : (await ctx.host.probePath({ ...request, checksum: "md5" })).checksum;
+    }
+    return { changes: [], result: { stat } };
   },
 });
 
-/** Ansible's stat fields from the probe */
-export function statResult(probe: ProbedPath, algorithm: string): Record<string, unknown> {
+/** lsattr's flag letters as Ansible names them */
+const FILE_ATTRIBUTE_NAMES: Record<string, string> = {
+  A: "noatime", a: "append", c: "compressed", C: "nocow", d: "nodump", D: "dirsync", e: "extents", E: "encrypted",
+  h: "blocksize", i: "immutable", I: "indexed", j: "journalled", N: "inline", s: "zero", S: "synchronous",
+  t: "notail", T: "blockroot", u: "undelete", X: "compressedraw", Z: "compresseddirty",
+};
+
+/** Ansible's stat fields from the probe (a missing path is `{exists: false}`, as in Ansible, with tsible's `path`) */
+export function statResult(probe: ProbedPath, algorithm: string, wanted: { get_mime?: boolean; get_attributes?: boolean } = {}): Record<string, unknown> {
   if (!probe.exists) return { exists: false, path: probe.path };
   const bits = parseInt(probe.mode ?? "0", 8);
   const stat: Record<string, unknown> = {
@@ -68,6 +86,9 @@ export function statResult(probe: ProbedPath, algorithm: string): Record<string,
     inode: probe.inode,
     dev: probe.dev,
     nlink: probe.nlink,
+    block_size: probe.blockSize,
+    blocks: probe.blocks,
+    device_type: probe.deviceType,
     readable: probe.readable,
     writeable: probe.writeable,
     executable: probe.executable,
@@ -84,7 +105,25 @@ export function statResult(probe: ProbedPath, algorithm: string): Record<string,
     stat.checksum = probe.checksum;
     stat[`checksum_${algorithm}`] = probe.checksum;
   }
+  if (wanted.get_mime) Object.assign(stat, mimeFields(probe.mime));
+  if (wanted.get_attributes) Object.assign(stat, attributeFields(probe.attributeLine));
   if (probe.linkTarget !== undefined) stat.lnk_target = probe.linkTarget;
   if (probe.linkSource !== undefined) stat.lnk_source = probe.linkSource;
   return stat;
+}
+
+/** "text/plain; charset=us-ascii" -> mimetype and charset; "unknown" when the host has no `file` */
+function mimeFields(mime: string | undefined): { mimetype: string; charset: string } {
+  const [type, encoding] = (mime ?? "").split(";");
+  const charset = encoding?.split("=")[1]?.trim();
+  if (type === undefined || type.trim() === "" || charset === undefined) return { mimetype: "unknown", charset: "unknown" };
+  return { mimetype: type.trim(), charset };
+}
+
+/** `lsattr -vd` output ("1528580848 --------------e------- /path") -> version, attr_flags and attribute names */
+function attributeFields(line: string | undefined): { version: string | null; attr_flags: string; attributes: string[] } {
+  const [version, flags] = (line ?? "").trim().split(/\s+/);
+  if (version === undefined || version === "" || flags === undefined) return { version: null, attr_flags: "", attributes: [] };
+  const attrFlags = flags.replaceAll("-", "");
+  return { version, attr_flags: attrFlags, attributes: [...attrFlags].flatMap((flag) => FILE_ATTRIBUTE_NAMES[flag] ?? []) };
 }

@@ -7,7 +7,7 @@ import * as z from "zod";
 import { absolutePath, ansibleBool } from "./system-args.js";
 import { defineModule } from "./types.js";
 import { fileAttributeArgs } from "./files/file-args.js";
-import { planFileWrite, probeDestination, writtenFileResult } from "./files/file-write.js";
+import { planFileWrite, probeDestination, withPathInfo, writtenFileResult } from "./files/file-write.js";
 
 const templateArgs = z
   .object({
@@ -35,6 +35,6 @@ export const templateModule = defineModule({
       validate: args.validate,
       force: args.force,
     });
-    return { changes, result: { src: srcPath, ...writtenFileResult(probe, args, rendered) } };
+    return { changes: withPathInfo(ctx.host, { path: probe.realPath }, changes), result: { src: srcPath, ...writtenFileResult(probe, args, rendered) } };
   },
 });

@@ -199,12 +199,30 @@ export const userModule = defineModule({
         const argv = args.remove ? ["userdel", "-r", args.name] : ["userdel", args.name];
         changes.push({ description: `remove user ${args.name}${args.remove ? " and its home directory" : ""}`, apply: () => run(argv) });
       }
-      return { changes, result: { name: args.name, state: "absent" } };
+      return { changes, result: { name: args.name, state: "absent", ...(probe.entry ? { force: false, remove: args.remove } : {}) } };
     }
+    // Ansible's fields of a present account, as the host has it once the task is done
+    const accountFields = (entry: PasswdEntry): Record<string, unknown> => ({
+      uid: entry.uid,
+      group: entry.gid,
+      comment: entry.comment,
+      home: entry.home,
+      shell: entry.shell,
+      ...(args.groups !== undefined ? { groups: args.groups.join(",") } : {}),
+      ...(args.password !== undefined ? { password: "NOT_LOGGING_PASSWORD" } : {}),
+    });
+    const afterwards = (change: Change): Change => ({
+      ...change,
+      apply: async () => {
+        const applied = (await change.apply()) ?? {};
+        const entry = parsePasswdLine(await ctx.host.runChecked(["getent", "passwd", args.name], { what: `looking up user ${args.name}` }));
+        return entry ? { ...applied, ...accountFields(entry) } : applied;
+      },
+    });
     if (!probe.entry) {
       const argv = useraddArgv(args);
-      changes.push({ description: `create user ${args.name}${creationDetails(args)}`, apply: () => run(argv) });
-      return { changes, result: { name: args.name, state: "present" } };
+      changes.push(afterwards({ description: `create user ${args.name}${creationDetails(args)}`, apply: () => run(argv) }));
+      return { changes, result: { name: args.name, state: "present", system: args.system, create_home: args.create_home } };
     }
     if (args.password !== undefined && args.update_password === "always" && probe.password === "unreadable") {
       throw new ModuleFailure(`cannot compare the password of ${args.name}: /etc/shadow is not readable (run the task with become: true)`);
@@ -212,6 +230,8 @@ export const userModule = defineModule({
     for (const change of userModifications(args, { ...probe, entry: probe.entry })) {
       changes.push({ description: change.description, apply: () => run(change.argv) });
     }
-    return { changes, result: { name: args.name, state: "present", uid: args.uid ?? probe.entry.uid } };
+    const last = changes.pop();
+    if (last !== undefined) changes.push(afterwards(last));
+    return { changes, result: { name: args.name, state: "present", append: args.append, move_home: false, ...accountFields(probe.entry) } };
   },
 });

@@ -8,6 +8,7 @@
  */
 import * as z from "zod";
 import { defineModule, ModuleFailure } from "./types.js";
+import { pathInfo } from "./files/file-write.js";
 
 const seconds = z.coerce.number().nonnegative();
 
@@ -87,11 +88,15 @@ export const waitForModule = defineModule({
     ];
     const result = await ctx.host.run(argv);
     const elapsed = Number(/elapsed=(\d+)/.exec(result.stdout)?.[1] ?? NaN);
+    // Ansible registers port, path and search_regex as null when not given; the match's groups only
+    // when there is no search_regex (tsible does not bring the matched text back)
     const fields = {
       elapsed,
       state: args.state,
-      ...(args.port !== undefined ? { port: args.port } : {}),
-      ...(args.path !== undefined ? { path: args.path } : {}),
+      port: args.port ?? null,
+      path: args.path ?? null,
+      search_regex: args.search_regex ?? null,
+      ...(args.search_regex === undefined ? { match_groups: [], match_groupdict: {} } : {}),
     };
     if (result.exitCode === 3) throw new ModuleFailure(args.msg ?? timeoutMessage(args), fields);
     if (result.exitCode !== 0) {
@@ -101,7 +106,9 @@ export const waitForModule = defineModule({
         stderr: result.stderr,
       });
     }
-    return { changes: [], result: fields };
+    // Ansible adds the path's info (owner, mode, size, and its `state` as file or directory) to any result naming one
+    const info = args.path !== undefined ? pathInfo(await ctx.host.probePath({ path: args.path })) : {};
+    return { changes: [], result: { ...fields, ...info } };
   },
 });
 

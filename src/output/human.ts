@@ -45,7 +45,7 @@ export class HumanReporter implements Reporter {
 
   hostResult(host: string, _task: TaskInfo, result: TaskResult): void {
     if (result.items) {
-      for (const item of result.items) this.resultLine(host, item, ` => (item=${describeItem(item.item)})`);
+      for (const item of result.items) this.resultLine(host, item, ` => (item=${item.label ?? describeItem(item.item)})`);
       if (result.failed || result.status === "unreachable") this.resultLine(host, { ...result, items: undefined }, "");
       return;
     }

@@ -74,7 +74,7 @@ function toJson(result: TaskResult): Record<string, unknown> {
   out.diff = result.censored
     ? []
     : result.diff.map((diff) => ({ before_header: diff.path, after_header: diff.path, before: diff.before, after: diff.after }));
-  if (result.items) out.results = result.items.map((item) => ({ ...toJson(item), item: item.item }));
+  if (result.items) out.results = result.items.map((item) => ({ ...toJson(item), ...(item.loopFields ?? { item: item.item }) }));
   if ("item" in result && result.item !== undefined) out.item = result.item;
   return out;
 }

@@ -9,8 +9,8 @@ import { UserError, type SourceLocation } from "../errors.js";
 import { parseAnsibleBool } from "../ansible-bool.js";
 import type { Vars } from "../vars/vars.js";
 import { parseKeyValueArgs, splitFreeFormArgs } from "./free-form.js";
-import { BLOCK_KEYWORDS, INCLUDE_ACTIONS, PLAY_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from "./task-keys.js";
-import type { Block, Include, Inheritable, Meta, Play, Playbook, Role, Task, TaskItem } from "./types.js";
+import { BLOCK_KEYWORDS, INCLUDE_ACTIONS, LOOP_KEYWORDS, PLAY_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from "./task-keys.js";
+import type { Block, Include, Inheritable, LoopControl, LoopForm, Meta, Play, Playbook, Role, Task, TaskItem } from "./types.js";
 import { checkTemplateDirs } from "./template-check.js";
 import { loadYamlFile, locationOf } from "./yaml-source.js";
 
@@ -344,6 +344,13 @@ class Loader {
   }
 
   task(entry: Raw, location: SourceLocation, own: Inheritable): Task {
+    const otherLoop = Object.keys(entry).find((key) => key.startsWith("with_") && !LOOP_KEYWORDS.has(key));
+    if (otherLoop) {
+      throw new UserError(`'${otherLoop}' is not supported by tsible`, {
+        location,
+        hint: `use loop: with a list, or one of ${[...LOOP_KEYWORDS.keys()].join(", ")}`,
+      });
+    }
     const moduleKeys = Object.keys(entry).filter((key) => !TASK_KEYWORDS.has(key));
     if (moduleKeys.length === 0) {
       throw new UserError(`task${entry.name ? ` "${String(entry.name)}"` : ""} has no module`, {
@@ -380,7 +387,7 @@ class Loader {
       }
     }
     if (entry.args !== undefined) args = { ...(args as Raw), ...asMapping(entry.args, location, "args") };
-    const loopControl = entry.loop_control;
+    const loop = loopOf(entry, location);
     return {
       kind: "task",
       name: optionalString(entry.name, location, "name"),
@@ -388,8 +395,10 @@ class Loader {
       args,
       location,
       ...own,
-      loop: entry.loop ?? entry.with_items ?? entry.with_list,
-      loopVar: loopVarOf(entry, location, loopControl),
+      loop: loop?.terms,
+      loopForm: loop?.form ?? "list",
+      loopVar: loopVarOf(entry, location),
+      loopControl: this.loopControlOf(entry.loop_control, location, own),
       register: optionalString(entry.register, location, "register"),
       notify: asStringList(entry.notify, location, "notify"),
       listen: asStringList(entry.listen, location, "listen"),
@@ -400,6 +409,31 @@ class Loader {
       delaySeconds: optionalNumber(entry.delay, location, "delay") ?? 5,
     };
   }
+
+  loopControlOf(raw: unknown, location: SourceLocation, own: Inheritable): LoopControl {
+    const control = raw === undefined || raw === null ? {} : asMapping(raw, location, "loop_control");
+    rejectUnknownKeys(control, LOOP_CONTROL_KEYWORDS, location, "loop_control");
+    // Ansible's ansible_search_path: the role's directory, then the playbook's; an included file's directory first
+    const searchPaths = union(own.role ? [own.role.dir] : own.baseDir === this.playbookDir ? [] : [own.baseDir], [this.playbookDir]);
+    return {
+      indexVar: optionalString(control.index_var, location, "loop_control.index_var"),
+      label: optionalString(control.label, location, "loop_control.label"),
+      extended: optionalBool(control.extended, location, "loop_control.extended") ?? false,
+      pauseSeconds: optionalNumber(control.pause, location, "loop_control.pause") ?? 0,
+      searchPaths,
+    };
+  }
+}
+
+const LOOP_CONTROL_KEYWORDS = new Set(["loop_var", "index_var", "label", "extended", "extended_allitems", "pause"]);
+
+/** The task's one loop keyword and what it was given */
+function loopOf(entry: Raw, location: SourceLocation): { form: LoopForm; terms: unknown } | undefined {
+  const keys = Object.keys(entry).filter((key) => LOOP_KEYWORDS.has(key));
+  if (keys.length > 1) throw new UserError(`a task has one loop, this one has ${keys.join(" and ")}`, { location, hint: "split the task in two" });
+  const [key] = keys;
+  if (key === undefined) return undefined;
+  return { form: LOOP_KEYWORDS.get(key) ?? "list", terms: entry[key] };
 }
 
 /** The loader used for `include_tasks` at run time */

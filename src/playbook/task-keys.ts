@@ -1,6 +1,16 @@
+import type { LoopForm } from "./types.js";
+
 /** The keywords a task, block or play may carry; any other key of a task is its module. */
+/** Ansible's loop keywords and the loop form each gives (src/executor/loop-items.ts computes the items) */
+export const LOOP_KEYWORDS = new Map<string, LoopForm>([
+  ["loop", "list"], ["with_list", "list"], ["with_items", "items"], ["with_together", "together"], ["with_dict", "dict"],
+  ["with_subelements", "subelements"], ["with_sequence", "sequence"], ["with_fileglob", "fileglob"],
+  ["with_first_found", "first_found"], ["with_nested", "nested"],
+]);
+
 export const TASK_KEYWORDS = new Set([
-  "name", "when", "loop", "with_items", "with_list", "loop_control", "register", "notify", "listen", "tags",
+  ...LOOP_KEYWORDS.keys(),
+  "name", "when", "loop_control", "register", "notify", "listen", "tags",
   "become", "become_user", "ignore_errors", "changed_when", "failed_when", "no_log", "vars", "check_mode",
   "args", "until", "retries", "delay",
 ]);
@@ -25,8 +35,6 @@ export const UNSUPPORTED_KEYWORDS = new Map<string, string>([
   ["async", "not supported"],
   ["poll", "not supported"],
   ["environment", "pass variables on the command line of a shell task instead"],
-  ["with_dict", "use loop with a list of mappings"],
-  ["with_fileglob", "list the files with loop"],
   ["serial", "run with -l to roll out in batches"],
   ["strategy", "only the linear strategy is implemented"],
 ]);

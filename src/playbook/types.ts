@@ -38,7 +38,10 @@ export interface Task extends Common {
   /** mapping, free-form string, or null */
   args: unknown;
   loop?: unknown;
+  /** which keyword gave `loop`: `loop`/`with_list`, or a `with_<lookup>` whose items the executor computes */
+  loopForm: LoopForm;
   loopVar: string;
+  loopControl: LoopControl;
   register?: string | undefined;
   notify: string[];
   /** handler aliases (`listen:`) */
@@ -48,6 +51,23 @@ export interface Task extends Common {
   until?: unknown[] | undefined;
   retries: number;
   delaySeconds: number;
+}
+
+/** Ansible's loop keywords: `loop` (and `with_list`) take the list as it is, each `with_X` runs lookup X on its terms */
+export type LoopForm = "list" | "items" | "together" | "dict" | "subelements" | "sequence" | "fileglob" | "first_found" | "nested";
+
+/** `loop_control` beyond `loop_var` */
+export interface LoopControl {
+  /** variable holding the item's 0-based index, also registered per item */
+  indexVar?: string | undefined;
+  /** what the output shows for each item instead of the whole item (templated per item) */
+  label?: string | undefined;
+  /** `ansible_loop` with every field (allitems, previtem, nextitem, revindex, ...) */
+  extended: boolean;
+  /** seconds to wait between items */
+  pauseSeconds: number;
+  /** directories `with_fileglob` and `with_first_found` search, each also with its files/ (the role's, then the playbook's) */
+  searchPaths: string[];
 }
 
 export interface Block extends Common {

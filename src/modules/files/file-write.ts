@@ -11,7 +11,7 @@ import type { PathRequest, ProbedPath } from "../host/path-probe.js";
 import { ModuleFailure } from "../module-failure.js";
 import type { Change, FileDiff } from "../types.js";
 import { assertAttributesKnown, attributeDelta, describeCreate, newAttributes, planAttributeChanges } from "./attributes.js";
-import { diffableText, MAX_DIFF_BYTES, sha256 } from "./content.js";
+import { diffableText, MAX_DIFF_BYTES, md5, sha1, sha256 } from "./content.js";
 
 /** How a file to be written is probed: following links (the target is what gets replaced), with its checksum */
 export function writeTargetRequest(path: string, attributes: FileAttributes): PathRequest {
@@ -34,16 +34,62 @@ export async function probeDestination(host: TaskHost, dest: string, sourceName:
   return host.probePath(writeTargetRequest(intoDirectory(probe.realPath), attributes));
 }
 
-/** The result fields Ansible reports for a written file, as they will be after the run */
+/**
+ * The result fields Ansible documents for a written file (copy, template), as
+ * they will be after the run: `checksum` is sha1 and `md5sum` md5 as in
+ * Ansible; `checksum_sha256` is tsible's own. uid and gid are known here only
+ * for a file whose owner and group stay; `withPathInfo` reads them after a
+ * change.
+ */
 export function writtenFileResult(probe: ProbedPath, attributes: FileAttributes, content: Buffer): Record<string, unknown> {
+  const ownerStays = attributes.owner === undefined || attributes.owner === probe.owner;
+  const groupStays = attributes.group === undefined || attributes.group === probe.group;
   return {
     dest: probe.realPath,
+    // Ansible's copy names the file `path` too when it left it unchanged; harmless always
+    path: probe.realPath,
+    checksum: sha1(content),
+    md5sum: md5(content),
     checksum_sha256: sha256(content),
     size: content.length,
+    state: "file",
     mode: attributes.mode ?? probe.mode ?? "0644",
     owner: attributes.owner ?? probe.owner ?? probe.runAs,
     ...(attributes.group ?? probe.group ? { group: attributes.group ?? probe.group } : {}),
+    ...(probe.exists && ownerStays && probe.uid !== undefined ? { uid: probe.uid } : {}),
+    ...(probe.exists && groupStays && probe.gid !== undefined ? { gid: probe.gid } : {}),
   };
+}
+
+/**
+ * What Ansible adds to the result of every module that names a `path` or
+ * `dest` that exists (its add_path_info): uid, gid, owner, group, mode, size,
+ * and the state the path is in (file, directory, link, or hard for a file
+ * with several links).
+ */
+export function pathInfo(probe: ProbedPath): Record<string, unknown> {
+  if (!probe.exists) return {};
+  const state = probe.kind === "link" ? "link" : probe.kind === "directory" ? "directory" : (probe.nlink ?? 1) > 1 ? "hard" : "file";
+  return { uid: probe.uid, gid: probe.gid, owner: probe.owner, group: probe.group, mode: probe.mode, state, size: probe.size };
+}
+
+/**
+ * The changes, the last of which reports the path info (see `pathInfo`) as
+ * the host has it once it is done: a name given as `owner:` has its uid
+ * known only to the host (one more round trip, taken only when something
+ * changed).
+ */
+export function withPathInfo(host: TaskHost, request: PathRequest, changes: Change[]): Change[] {
+  const last = changes.at(-1);
+  if (last === undefined) return changes;
+  const reported: Change = {
+    ...last,
+    apply: async () => {
+      const applied = (await last.apply()) ?? {};
+      return { ...applied, ...pathInfo(await host.probePath(request)) };
+    },
+  };
+  return [...changes.slice(0, -1), reported];
 }
 
 export interface FileWrite {

@@ -21,6 +21,9 @@ export interface PathRequest {
   checksum?: ChecksumAlgorithm | undefined;
   /** also return a regular file's bytes */
   content?: boolean | undefined;
+  /** also ask `file` for its mime type and `lsattr` for its attributes, when the host has them (stat's get_mime, get_attributes) */
+  mime?: boolean | undefined;
+  attributes?: boolean | undefined;
   /** names (not ids) to check for existence on the host */
   owner?: string | undefined;
   group?: string | undefined;
@@ -44,13 +47,17 @@ export interface ProbedPath {
   /** "0644" */
   mode?: string | undefined;
   size?: number | undefined;
-  /** seconds since the epoch */
+  /** seconds since the epoch, with their fraction (as Python's st_atime) */
   atime?: number | undefined;
   mtime?: number | undefined;
   ctime?: number | undefined;
   inode?: number | undefined;
   dev?: number | undefined;
   nlink?: number | undefined;
+  /** st_blksize, st_blocks (512-byte units) and st_rdev, for stat's block_size, blocks and device_type */
+  blockSize?: number | undefined;
+  blocks?: number | undefined;
+  deviceType?: number | undefined;
   /** for the user commands run as */
   readable?: boolean | undefined;
   writeable?: boolean | undefined;
@@ -58,6 +65,9 @@ export interface ProbedPath {
   /** the checksum asked for, when the file is regular and readable */
   checksum?: string | undefined;
   content?: Buffer | undefined;
+  /** `file -b --mime-type --mime-encoding` and `lsattr -vd` output, when asked and the host could tell */
+  mime?: string | undefined;
+  attributeLine?: string | undefined;
   /** a link's target as stored in the link, and the path it resolves to */
   linkTarget?: string | undefined;
   linkSource?: string | undefined;
@@ -101,7 +111,7 @@ stat_all() {
   while [ "$j" -lt "$n" ]; do idx="$idx $1"; set -- "$@" "$2"; shift 3; j=$((j + 1)); done
   [ "$#" -gt 0 ] || return 0
   echo @@stat; echo "$idx"
-  stat -c 'stat=%F|%U|%G|%u|%g|%a|%s|%X|%Y|%Z|%i|%d|%h' -- "$@"
+  stat -c 'stat=%F|%U|%G|%u|%g|%a|%s|%.9X|%.9Y|%.9Z|%i|%d|%h|%o|%b|%t|%T' -- "$@"
 }
 sum_all() {
   prog=$1; shift
@@ -138,6 +148,12 @@ while [ "$i" -lt "$count" ]; do
   [ -w "$p" ] && w=1
   [ -x "$p" ] && x=1
   echo "access=$r$w$x"
+  case $flags in *mime*)
+    if command -v file >/dev/null 2>&1 && m=$(file -b --mime-type --mime-encoding -- "$p" 2>/dev/null); then printf mime=; printf '%s' "$m" | b64; fi;;
+  esac
+  case $flags in *attr*)
+    if command -v lsattr >/dev/null 2>&1 && a=$(lsattr -vd -- "$p" 2>/dev/null); then printf attr=; printf '%s' "$a" | b64; fi;;
+  esac
   if [ -L "$p" ]; then
     sum=
     printf link=; readlink -- "$p" | b64
@@ -166,7 +182,7 @@ export function pathProbeArgv(requests: readonly PathRequest[]): string[] {
     PATH_PROBE_SCRIPT,
     requests.flatMap((request) => [
       request.path,
-      [request.follow ? "follow" : "", request.content ? "content" : ""].join(","),
+      [request.follow ? "follow" : "", request.content ? "content" : "", request.mime ? "mime" : "", request.attributes ? "attr" : ""].join(","),
       request.checksum ? CHECKSUM_PROGRAMS[request.checksum] : "",
       request.owner ?? "",
       request.group ?? "",
@@ -218,6 +234,8 @@ function parsePath(path: string, runAs: string, lines: readonly string[]): Probe
       probed.writeable = value[1] === "1";
       probed.executable = value[2] === "1";
     } else if (key === "content") probed.content = Buffer.from(value, "base64");
+    else if (key === "mime") probed.mime = decodeName(value);
+    else if (key === "attr") probed.attributeLine = decodeName(value);
     else if (key === "link") probed.linkTarget = decodeName(value);
     else if (key === "source") probed.linkSource = decodeName(value);
   }
@@ -230,7 +248,7 @@ function splitField(line: string): [string, string] {
 }
 
 function statFields(line: string): Partial<ProbedPath> {
-  const [type = "", owner, group, uid, gid, mode = "0", size, atime, mtime, ctime, inode, dev, nlink] = line.split("|");
+  const [type = "", owner, group, uid, gid, mode = "0", size, atime, mtime, ctime, inode, dev, nlink, blockSize, blocks, major = "0", minor = "0"] = line.split("|");
   return {
     kind: kindOf(type),
     statType: type,
@@ -246,7 +264,15 @@ function statFields(line: string): Partial<ProbedPath> {
     inode: Number(inode),
     dev: Number(dev),
     nlink: Number(nlink),
+    blockSize: Number(blockSize),
+    blocks: Number(blocks),
+    deviceType: deviceNumber(parseInt(major, 16), parseInt(minor, 16)),
   };
+}
+
+/** glibc's makedev: the st_rdev that a major and minor number (stat's %t and %T) make */
+export function deviceNumber(major: number, minor: number): number {
+  return (major & 0xfff) * 2 ** 8 + (minor & 0xff) + (minor & ~0xff) * 2 ** 12 + Math.floor(major / 0x1000) * 2 ** 32;
 }
 
 function kindOf(statType: string): PathKind {

@@ -133,3 +133,40 @@ describe("the first play's outline (what logging in early needs)", () => {
     expect(seen).toHaveLength(1);
   });
 });
+
+describe("loop keywords", () => {
+  it("keep each with_* form and its terms, loop_control, and where with_fileglob looks (the role's dir, then the playbook's)", async () => {
+    const dir = await project({
+      "site.yml": `- hosts: all
+  roles: [r]
+  tasks:
+    - debug: { msg: "{{ item.key }}" }
+      with_dict: { a: 1 }
+    - debug: { msg: "{{ x }}" }
+      with_sequence: count=3
+      loop_control: { loop_var: x, index_var: i, label: "{{ x }}", extended: yes, pause: 1 }
+`,
+      "roles/r/tasks/main.yml": `- debug: { msg: "{{ item }}" }\n  with_fileglob: ["*.conf"]\n`,
+    });
+    const [play] = (await loadPlaybook(path.join(dir, "site.yml"), playbookLoadOptions())).plays;
+    const [dict, sequence] = play?.tasks as Task[];
+    expect([dict?.loopForm, dict?.loop, dict?.loopVar]).toEqual(["dict", { a: 1 }, "item"]);
+    expect(sequence).toMatchObject({ loopForm: "sequence", loop: "count=3", loopVar: "x" });
+    expect(sequence?.loopControl).toEqual({ indexVar: "i", label: "{{ x }}", extended: true, pauseSeconds: 1, searchPaths: [dir] });
+    const roleTask = play?.roles[0]?.tasks[0] as Task;
+    expect(roleTask.loopForm).toBe("fileglob");
+    expect(roleTask.loopControl.searchPaths).toEqual([path.join(dir, "roles", "r"), dir]);
+  });
+
+  it("refuse a with_* lookup tsible lacks, two loops on one task, and an unknown loop_control key, each at the task's line", async () => {
+    const other = await loadError({ "site.yml": "- hosts: all\n  tasks:\n    - debug: { msg: x }\n      with_random_choice: [a, b]\n" });
+    expect(other.message).toBe("'with_random_choice' is not supported by tsible");
+    expect(other.hint).toMatch(/with_together/);
+    expect(other.location?.line).toBe(3);
+    const two = await loadError({ "site.yml": "- hosts: all\n  tasks:\n    - debug: { msg: x }\n      loop: [1]\n      with_items: [2]\n" });
+    expect(two.message).toBe("a task has one loop, this one has loop and with_items");
+    const control = await loadError({ "site.yml": "- hosts: all\n  tasks:\n    - debug: { msg: x }\n      loop: [1]\n      loop_control: { index: i }\n" });
+    expect(control.message).toBe("unknown loop_control keyword 'index'");
+    expect(control.hint).toMatch(/index_var/);
+  });
+});

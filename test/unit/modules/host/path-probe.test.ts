@@ -4,7 +4,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256 } from "../../../../src/modules/files/content.js";
-import { parsePathProbe, pathProbeArgv, type PathRequest, type ProbedPath } from "../../../../src/modules/host/path-probe.js";
+import { deviceNumber, parsePathProbe, pathProbeArgv, type PathRequest, type ProbedPath } from "../../../../src/modules/host/path-probe.js";
 
 // The probe script itself, run by the local shell on real files
 let dir: string;
@@ -32,6 +32,28 @@ afterAll(async () => {
 });
 
 describe("the path probe on real files", () => {
+  it("reports what Python's os.stat does: fractional times, block size, blocks, and a device's number", async () => {
+    const [main, nullDevice] = await probe([{ path: join(dir, "main.conf") }, { path: "/dev/null" }]);
+    const python = await execa("python3", ["-c", "import os,sys,json;s=os.stat(sys.argv[1]);d=os.stat('/dev/null');print(json.dumps([s.st_mtime,s.st_blksize,s.st_blocks,d.st_rdev]))", join(dir, "main.conf")]);
+    const [mtime, blockSize, blocks, rdev] = JSON.parse(python.stdout) as number[];
+    expect(main?.mtime).toBeCloseTo(mtime ?? 0, 5);
+    expect([main?.blockSize, main?.blocks, nullDevice?.deviceType]).toEqual([blockSize, blocks, rdev]);
+  });
+
+  it("asks file and lsattr only when told, and only where the host has them", async () => {
+    const [plain] = await probe([{ path: join(dir, "main.conf") }]);
+    expect([plain?.mime, plain?.attributeLine]).toEqual([undefined, undefined]);
+    const [asked] = await probe([{ path: join(dir, "main.conf"), mime: true, attributes: true }]);
+    const hasFile = (await execa("sh", ["-c", "command -v file"], { reject: false })).exitCode === 0;
+    expect(asked?.mime).toBe(hasFile ? "text/plain; charset=us-ascii" : undefined);
+    const lsattr = await execa("lsattr", ["-vd", join(dir, "main.conf")], { reject: false });
+    expect(asked?.attributeLine).toBe(lsattr.exitCode === 0 ? lsattr.stdout.trim() : undefined);
+  });
+
+  it("makes device numbers as glibc's makedev does", () => {
+    expect([deviceNumber(1, 3), deviceNumber(8, 1), deviceNumber(259, 300), deviceNumber(0x1234, 0)]).toEqual([259, 2049, 1114924, 0x100000000 + 0x23400]);
+  });
+
   it("reports a regular file's type, owner, group, mode, size, times, access and checksum", async () => {
     const [main] = await probe([{ path: join(dir, "main.conf"), checksum: "sha256" }]);
     expect(main).toMatchObject({
