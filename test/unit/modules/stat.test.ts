@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { findModule } from "../../../src/module-registry.js";
 import { statResult } from "../../../src/modules/stat.js";
-import type { ProbedPath } from "../../../src/modules/host/path-probe.js";
+import { probed } from "../../helpers/probed-path.js";
 
-const probed = (fields: Partial<ProbedPath>): ProbedPath => ({
-  path: "/etc/x",
-  realPath: "/etc/x",
-  exists: true,
-  parentIsDirectory: true,
-  runAs: "root",
-  unknownOwner: false,
-  unknownGroup: false,
-  ...fields,
-});
 
 describe("statResult", () => {
   it("turns the probe output into Ansible's stat fields", () => {

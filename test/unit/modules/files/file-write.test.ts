@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pathInfo, validateArgv, writtenFileResult } from "../../../../src/modules/files/file-write.js";
-import type { ProbedPath } from "../../../../src/modules/host/path-probe.js";
+import { probed } from "../../../helpers/probed-path.js";
 
-const probed = (fields: Partial<ProbedPath>): ProbedPath => ({
-  path: "/etc/x",
-  realPath: "/etc/x",
-  exists: true,
-  parentIsDirectory: true,
-  runAs: "root",
-  unknownOwner: false,
-  unknownGroup: false,
-  ...fields,
-});
 
 describe("validateArgv", () => {
   it("replaces %s in every word without a shell", () => {
