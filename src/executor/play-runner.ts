@@ -223,7 +223,10 @@ export class PlayRunner {
       host.stats.unreachable += 1;
     } else if (result.failed) {
       if (task?.ignoreErrors) {
+        // Ansible's recap counts an ignored failure as ok too (and changed, when it changed)
         host.stats.ignored += 1;
+        host.stats.ok += 1;
+        if (result.changed) host.stats.changed += 1;
         shown = { ...result, ignored: true };
       } else {
         host.failed = true;

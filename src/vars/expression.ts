@@ -49,8 +49,11 @@ jsep.plugins.register({
   },
 });
 
-/** whitespace runs outside string literals become one space, so "is  not" reads as "is not" */
-function collapseWhitespace(text: string): string {
+/**
+ * Outside string literals: whitespace runs become one space, so "is  not" reads as "is not",
+ * and a number after a dot is an index, as Jinja reads `item.0`.
+ */
+function normalizeExpression(text: string): string {
   let out = "";
   let quote: string | undefined;
   for (let index = 0; index < text.length; index++) {
@@ -64,6 +67,11 @@ function collapseWhitespace(text: string): string {
       out += char;
     } else if (/\s/.test(char)) {
       if (!out.endsWith(" ")) out += " ";
+    } else if (char === "." && /([A-Za-z_][A-Za-z0-9_]*|[\])])$/.test(out) && /^\d+(?!\w)/.test(text.slice(index + 1))) {
+      // Jinja reads `item.0` as `item[0]` (with_together, with_nested and with_subelements items are lists)
+      const digits = /^\d+/.exec(text.slice(index + 1))?.[0] ?? "";
+      out += `[${digits}]`;
+      index += digits.length;
     } else {
       out += char;
     }
@@ -129,7 +137,7 @@ const PARSED_CACHE_LIMIT = 2000;
 export function parseExpression(text: string): Expression {
   const cached = parsedCache.get(text);
   if (cached) return cached;
-  const normalized = collapseWhitespace(text);
+  const normalized = normalizeExpression(text);
   let parsed: Expression;
   try {
     parsed = lowerNot(jsep(normalized));

@@ -173,3 +173,24 @@ describe("loop results in output", () => {
     ]);
   });
 });
+
+describe("the recap", () => {
+  it("counts an ignored failure as ok and ignored, and changed when it changed, as Ansible's recap does", async () => {
+    const dir = await project({ hosts: "local ansible_connection=local\n" });
+    const playbook = [
+      "- hosts: local",
+      "  gather_facts: false",
+      "  tasks:",
+      "    - { command: 'false', ignore_errors: true }",
+      "    - { command: 'true', changed_when: false }",
+      "",
+    ].join("\n");
+    await writeFile(path.join(dir, "site.yml"), playbook);
+    let stats: Record<string, unknown> = {};
+    const reporter = Object.assign(new RecordingReporter(), { end: (given: Record<string, unknown>) => (stats = given) });
+    const outcome = await runPlaybookFile({ playbook: path.join(dir, "site.yml"), inventories: [path.join(dir, "hosts")], reporter, masker: new SecretMasker() });
+    expect(outcome.exitCode).toBe(0);
+    // ansible-playbook says: ok=2 changed=1 failed=0 ignored=1 (command is changed unless told otherwise)
+    expect(stats["local"]).toMatchObject({ ok: 2, changed: 1, failures: 0, ignored: 1 });
+  });
+});

@@ -47,6 +47,15 @@ describe("names, paths and literals", () => {
     expect(when("result.stdout_lines[-1] == 'b'")).toBe(true);
   });
 
+  it("reads a number after a dot as an index, as Jinja does (with_together's item.0), not inside strings or numbers", () => {
+    const pair = { item: [{ changed: true, name: "a" }, { changed: false }] };
+    expect(when("item.0 is changed and item.1 is not changed", pair)).toBe(true);
+    expect(when("item.0.name == 'a'", pair)).toBe(true);
+    expect(when("mqtt_users.1.name == 'bob'")).toBe(true);
+    expect(when("'item.0' == 'item' ~ '.0'", pair)).toBe(true);
+    expect(when("port > 1882.5")).toBe(true);
+  });
+
   it("knows Jinja's literals", () => {
     expect(when("true")).toBe(true);
     expect(when("True")).toBe(true);
