@@ -15,7 +15,7 @@ import { shlexSplit } from "../inventory/shlex.js";
 import { isVaulted, parseEnvelope } from "../vault/envelope.js";
 import type { VaultKeyring, VaultPassword } from "../vault/keyring.js";
 import { hiddenPrompt } from "./prompt.js";
-import { addVaultOptions, vaultKeyring, type VaultFlags } from "./vault-options.js";
+import { addVaultOptions, defaultVaultPasswordFile, vaultKeyring, type VaultFlags } from "./vault-options.js";
 
 interface VaultIo {
   stdout: (data: string | Buffer) => void;
@@ -159,7 +159,7 @@ async function encryptingKeyring(flags: EncryptFlags): Promise<{ keyring: VaultK
 
 function withPromptIfNone(flags: VaultFlags): VaultFlags {
   const named = flags.vaultId.length > 0 || flags.vaultPasswordFile.length > 0 || flags.askVaultPass;
-  const fromEnvironment = Boolean(process.env["TSIBLE_VAULT_PASSWORD_FILE"] || process.env["ANSIBLE_VAULT_PASSWORD_FILE"]);
+  const fromEnvironment = defaultVaultPasswordFile() !== undefined;
   return named || fromEnvironment ? flags : { ...flags, askVaultPass: true };
 }
 
